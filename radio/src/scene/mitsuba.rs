@@ -1,0 +1,411 @@
+//! Import of Mitsuba 3 XML scenes with PLY meshes, as Sionna RT ships and writes them.
+//!
+//! What is read:
+//!
+//! * `<shape type="ply">` with a `filename` (relative to the XML file) and an optional
+//!   `<transform name="to_world">` (`translate`, `scale`, `rotate`, `matrix`);
+//! * the shape's material: a `<ref>` to a top-level `<bsdf>`, or a `<bsdf>` inside the shape.
+//!   A Sionna radio material (`type="itu-radio-material"` with a `type` string and an optional
+//!   `thickness`) is used as given; a visual BSDF is mapped through its id (`mat-itu_concrete`
+//!   → ITU concrete); failing that, the mesh file name (`…-itu_marble.ply`) names it.
+//!
+//! Cameras, emitters, integrators and other rendering elements are ignored. The header comment
+//! of Sionna's files contains `--`, which strict XML forbids; it is tolerated.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use nalgebra::{Matrix4, Vector4};
+use quick_xml::XmlVersion;
+use quick_xml::events::{BytesStart, Event};
+
+use super::{Scene, SceneBuilder, SceneOptions, ply};
+use crate::error::SceneError;
+use crate::material::Material;
+
+/// A material as the XML describes it, before it is resolved against the ITU table.
+#[derive(Debug, Clone, Default)]
+struct MaterialSpec {
+    /// The ITU material name, if the BSDF says it outright.
+    itu_type: Option<String>,
+    /// The BSDF's id (`mat-itu_concrete`).
+    id: Option<String>,
+    /// Slab thickness, if given.
+    thickness_m: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ShapeSpec {
+    id: Option<String>,
+    kind: String,
+    filename: Option<String>,
+    material_ref: Option<String>,
+    inline_material: Option<MaterialSpec>,
+    to_world: Option<Matrix4<f64>>,
+    line: usize,
+}
+
+/// Loads the scene at `path` with default options.
+pub fn load(path: &Path) -> Result<Scene, SceneError> {
+    load_with(path, SceneOptions::default())
+}
+
+/// Loads the scene at `path`.
+pub fn load_with(path: &Path, options: SceneOptions) -> Result<Scene, SceneError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| SceneError::Io { path: path.to_path_buf(), source })?;
+    let (bsdfs, shapes) =
+        parse(&text).map_err(|reason| SceneError::Mitsuba { path: path.to_path_buf(), reason })?;
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let mut builder = SceneBuilder::new();
+    let mut material_ids: HashMap<String, u32> = HashMap::new();
+    for shape in &shapes {
+        let name = shape.id.clone().unwrap_or_else(|| format!("shape at line {}", shape.line));
+        if shape.kind != "ply" {
+            return Err(SceneError::Mitsuba {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "line {}: shape \"{name}\" has type \"{}\"; only PLY meshes are supported",
+                    shape.line, shape.kind
+                ),
+            });
+        }
+        let Some(file) = &shape.filename else {
+            return Err(SceneError::Mitsuba {
+                path: path.to_path_buf(),
+                reason: format!("line {}: shape \"{name}\" has no filename", shape.line),
+            });
+        };
+        let mesh_path: PathBuf = folder.join(file);
+        if !mesh_path.exists() {
+            return Err(SceneError::MissingMesh { scene: path.to_path_buf(), mesh: mesh_path });
+        }
+        let spec = match (&shape.inline_material, &shape.material_ref) {
+            (Some(m), _) => m.clone(),
+            (None, Some(r)) => bsdfs
+                .get(r)
+                .cloned()
+                .unwrap_or(MaterialSpec { id: Some(r.clone()), ..MaterialSpec::default() }),
+            (None, None) => MaterialSpec::default(),
+        };
+        let material = resolve_material(&spec, file).map_err(|e| match e {
+            SceneError::UnknownMaterial { name: unknown, known } => SceneError::UnknownMaterial {
+                name: format!("{unknown}\" (shape \"{name}\" in {}", path.display()),
+                known,
+            },
+            other => other,
+        })?;
+        let key = format!("{}|{:?}", material.name, material.thickness_m);
+        let material_idx = match material_ids.get(&key) {
+            Some(&i) => i,
+            None => {
+                let i = builder.material(material);
+                material_ids.insert(key, i);
+                i
+            }
+        };
+        let mut mesh = ply::read(&mesh_path)?;
+        if let Some(m) = &shape.to_world {
+            for v in &mut mesh.vertices {
+                let p = m * Vector4::new(v.x, v.y, v.z, 1.0);
+                *v = crate::geometry::vec3(p.x / p.w, p.y / p.w, p.z / p.w);
+            }
+        }
+        builder.add_mesh(
+            &mesh_path.display().to_string(),
+            material_idx,
+            mesh.vertices,
+            mesh.faces,
+        )?;
+    }
+    if shapes.is_empty() {
+        return Err(SceneError::Mitsuba {
+            path: path.to_path_buf(),
+            reason: "the scene has no shapes".into(),
+        });
+    }
+    builder.build(options)
+}
+
+/// Finds the ITU material a spec stands for.
+fn resolve_material(spec: &MaterialSpec, mesh_file: &str) -> Result<Material, SceneError> {
+    let material = if let Some(t) = &spec.itu_type {
+        Material::itu(t)?
+    } else if let Some(m) =
+        spec.id.as_deref().and_then(|id| Material::itu(id.strip_prefix("mat-").unwrap_or(id)).ok())
+    {
+        m
+    } else {
+        // `…-itu_marble.ply` → `itu_marble`.
+        let stem = Path::new(mesh_file).file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        match stem.rsplit_once('-') {
+            Some((_, suffix)) => Material::itu(suffix)?,
+            None => {
+                let name = spec.id.clone().unwrap_or_else(|| "(none)".to_string());
+                return Material::itu(&name);
+            }
+        }
+    };
+    match spec.thickness_m {
+        Some(d) => material.with_thickness(d),
+        None => Ok(material),
+    }
+}
+
+fn attr(e: &BytesStart<'_>, key: &str) -> Result<Option<String>, String> {
+    for a in e.attributes() {
+        let a = a.map_err(|err| format!("bad attribute: {err}"))?;
+        if a.key.as_ref() == key {
+            let v = a
+                .normalized_value(XmlVersion::Implicit1_0)
+                .map_err(|err| format!("bad attribute value: {err}"))?;
+            return Ok(Some(v.into_owned()));
+        }
+    }
+    Ok(None)
+}
+
+fn numbers(s: &str) -> Result<Vec<f64>, String> {
+    s.split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.parse::<f64>().map_err(|_| format!("\"{w}\" is not a number")))
+        .collect()
+}
+
+/// One transform step as a matrix.
+fn transform_step(e: &BytesStart<'_>) -> Result<Option<Matrix4<f64>>, String> {
+    let xyz = |default: f64| -> Result<[f64; 3], String> {
+        if let Some(v) = attr(e, "value")? {
+            let n = numbers(&v)?;
+            return match n[..] {
+                [s] => Ok([s, s, s]),
+                [x, y, z] => Ok([x, y, z]),
+                _ => Err(format!("expected 1 or 3 numbers, got \"{v}\"")),
+            };
+        }
+        let mut out = [default; 3];
+        for (k, key) in ["x", "y", "z"].iter().enumerate() {
+            if let Some(v) = attr(e, key)? {
+                out[k] = v.parse().map_err(|_| format!("\"{v}\" is not a number"))?;
+            }
+        }
+        Ok(out)
+    };
+    Ok(Some(match e.name().as_ref() {
+        "translate" => {
+            let [x, y, z] = xyz(0.0)?;
+            Matrix4::new_translation(&nalgebra::Vector3::new(x, y, z))
+        }
+        "scale" => {
+            let [x, y, z] = xyz(1.0)?;
+            Matrix4::new_nonuniform_scaling(&nalgebra::Vector3::new(x, y, z))
+        }
+        "rotate" => {
+            let [x, y, z] = xyz(0.0)?;
+            let angle: f64 = attr(e, "angle")?
+                .ok_or("rotate without an angle")?
+                .parse()
+                .map_err(|_| "rotate angle is not a number".to_string())?;
+            let axis = nalgebra::Vector3::new(x, y, z);
+            if axis.norm() == 0.0 {
+                return Err("rotate axis is zero".into());
+            }
+            let r = nalgebra::Rotation3::from_axis_angle(
+                &nalgebra::Unit::new_normalize(axis),
+                angle.to_radians(),
+            );
+            r.to_homogeneous()
+        }
+        "matrix" => {
+            let v = attr(e, "value")?.ok_or("matrix without a value")?;
+            let n = numbers(&v)?;
+            if n.len() != 16 {
+                return Err(format!("matrix needs 16 numbers, got {}", n.len()));
+            }
+            Matrix4::from_row_slice(&n)
+        }
+        _ => return Ok(None),
+    }))
+}
+
+/// Parses the XML into top-level BSDFs (by id) and shapes.
+fn parse(text: &str) -> Result<(HashMap<String, MaterialSpec>, Vec<ShapeSpec>), String> {
+    let mut reader = quick_xml::Reader::from_str(text);
+    reader.config_mut().trim_text(true);
+    let mut bsdfs: HashMap<String, MaterialSpec> = HashMap::new();
+    let mut shapes = Vec::new();
+    // Element path from the root, to know what a `<string>` or `<ref>` belongs to.
+    let mut path: Vec<String> = Vec::new();
+    let mut shape: Option<ShapeSpec> = None;
+    // The BSDF being read: top-level (with its id) or inline in the current shape.
+    let mut bsdf: Option<(Option<String>, MaterialSpec, usize)> = None;
+    let mut in_to_world = false;
+    let line_of = |pos: u64| text[..(pos as usize).min(text.len())].matches('\n').count() + 1;
+    loop {
+        let pos = reader.buffer_position();
+        let event = reader
+            .read_event()
+            .map_err(|e| format!("line {}: {e}", line_of(reader.error_position())))?;
+        let (e, is_empty) = match &event {
+            Event::Start(e) => (e.clone(), false),
+            Event::Empty(e) => (e.clone(), true),
+            Event::End(_) => {
+                let closed = path.pop();
+                match closed.as_deref() {
+                    Some("shape") => {
+                        if let Some(s) = shape.take() {
+                            shapes.push(s);
+                        }
+                    }
+                    Some("bsdf") => {
+                        if let Some((id, spec, depth)) = bsdf.take() {
+                            if depth == path.len() {
+                                if let Some(s) = shape.as_mut() {
+                                    s.inline_material = Some(spec);
+                                } else if let Some(id) = id {
+                                    bsdfs.insert(id, spec);
+                                }
+                            } else {
+                                bsdf = Some((id, spec, depth));
+                            }
+                        }
+                    }
+                    Some("transform") => in_to_world = false,
+                    _ => {}
+                }
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        let name = e.name().as_ref().to_string();
+        let depth = path.len();
+        match name.as_str() {
+            "shape" => {
+                shape = Some(ShapeSpec {
+                    id: attr(&e, "id")?,
+                    kind: attr(&e, "type")?.unwrap_or_default(),
+                    line: line_of(pos),
+                    ..ShapeSpec::default()
+                });
+                if is_empty && let Some(s) = shape.take() {
+                    shapes.push(s);
+                }
+            }
+            "bsdf" if bsdf.is_none() => {
+                let id = attr(&e, "id")?;
+                let spec = MaterialSpec { id: id.clone(), ..MaterialSpec::default() };
+                if is_empty {
+                    if let Some(s) = shape.as_mut() {
+                        s.inline_material = Some(spec);
+                    } else if let Some(id) = id {
+                        bsdfs.insert(id, spec);
+                    }
+                } else {
+                    bsdf = Some((id, spec, depth));
+                }
+            }
+            "string" | "float" => {
+                let key = attr(&e, "name")?.unwrap_or_default();
+                let value = attr(&e, "value")?.unwrap_or_default();
+                if let Some((_, spec, _)) = bsdf.as_mut() {
+                    match (name.as_str(), key.as_str()) {
+                        ("string", "type") => spec.itu_type = Some(value),
+                        ("float", "thickness") => {
+                            spec.thickness_m = Some(value.parse().map_err(|_| {
+                                format!(
+                                    "line {}: thickness \"{value}\" is not a number",
+                                    line_of(pos)
+                                )
+                            })?)
+                        }
+                        _ => {}
+                    }
+                } else if let Some(s) = shape.as_mut()
+                    && name == "string"
+                    && key == "filename"
+                {
+                    s.filename = Some(value);
+                }
+            }
+            "ref" => {
+                if let (Some(s), None) = (shape.as_mut(), bsdf.as_ref()) {
+                    let role = attr(&e, "name")?;
+                    if role.is_none() || role.as_deref() == Some("bsdf") {
+                        s.material_ref = attr(&e, "id")?;
+                    }
+                }
+            }
+            "transform" if shape.is_some() && attr(&e, "name")?.as_deref() == Some("to_world") => {
+                in_to_world = true;
+                if let Some(s) = shape.as_mut() {
+                    s.to_world = Some(Matrix4::identity());
+                }
+            }
+            _ if in_to_world => {
+                let step =
+                    transform_step(&e).map_err(|err| format!("line {}: {err}", line_of(pos)))?;
+                if let (Some(m), Some(s)) = (step, shape.as_mut()) {
+                    // Mitsuba applies the steps in document order: each multiplies from the left.
+                    s.to_world = Some(m * s.to_world.unwrap_or_else(Matrix4::identity));
+                }
+            }
+            _ => {}
+        }
+        if !is_empty {
+            path.push(name);
+        }
+    }
+    Ok((bsdfs, shapes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "<!--\n-- SPDX comment lines that strict XML rejects\n  -->\n";
+
+    #[test]
+    fn reads_shapes_materials_and_transforms() {
+        let xml = format!(
+            "{HEADER}<scene version=\"2.1.0\">\n\
+             <bsdf type=\"twosided\" id=\"mat-itu_concrete\"><bsdf type=\"diffuse\"><rgb value=\"1 1 1\" name=\"reflectance\"/></bsdf></bsdf>\n\
+             <bsdf type=\"itu-radio-material\" id=\"walls\"><string name=\"type\" value=\"brick\"/><float name=\"thickness\" value=\"0.2\"/></bsdf>\n\
+             <shape type=\"ply\" id=\"a\"><string name=\"filename\" value=\"meshes/a.ply\"/><ref id=\"mat-itu_concrete\" name=\"bsdf\"/></shape>\n\
+             <shape type=\"ply\" id=\"b\"><string name=\"filename\" value=\"meshes/b-itu_glass.ply\"/>\
+               <transform name=\"to_world\"><scale value=\"2\"/><translate x=\"1\" y=\"0\" z=\"0\"/></transform><ref id=\"walls\"/></shape>\n\
+             <shape type=\"ply\" id=\"c\"><string name=\"filename\" value=\"meshes/c-itu_glass.ply\"/></shape>\n\
+             </scene>"
+        );
+        let (bsdfs, shapes) = parse(&xml).unwrap();
+        assert_eq!(shapes.len(), 3);
+        assert_eq!(shapes[0].material_ref.as_deref(), Some("mat-itu_concrete"));
+        assert_eq!(bsdfs["walls"].itu_type.as_deref(), Some("brick"));
+        assert_eq!(bsdfs["walls"].thickness_m, Some(0.2));
+        let m = shapes[1].to_world.unwrap();
+        let p = m * Vector4::new(1.0, 1.0, 1.0, 1.0);
+        assert_eq!((p.x, p.y, p.z), (3.0, 2.0, 2.0), "scale first, then translate");
+        let brick = resolve_material(&bsdfs["walls"], "meshes/b-itu_glass.ply").unwrap();
+        assert_eq!((brick.name.as_str(), brick.thickness_m), ("brick", Some(0.2)));
+        let concrete = resolve_material(&bsdfs["mat-itu_concrete"], "meshes/a.ply").unwrap();
+        assert_eq!(concrete.name, "concrete");
+        let glass = resolve_material(&MaterialSpec::default(), "meshes/c-itu_glass.ply").unwrap();
+        assert_eq!(glass.name, "glass");
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        assert!(parse("<scene><shape type=\"ply\"></scene>").is_err());
+        let err =
+            resolve_material(&MaterialSpec::default(), "meshes/thing-itu_cheese.ply").unwrap_err();
+        assert!(err.to_string().contains("itu_cheese"), "{err}");
+        let dir = std::env::temp_dir().join(format!("twin-mitsuba-missing-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let xml = dir.join("scene.xml");
+        std::fs::write(&xml, "<scene><shape type=\"ply\" id=\"x\"><string name=\"filename\" value=\"meshes/gone.ply\"/></shape></scene>").unwrap();
+        let err = load(&xml).unwrap_err();
+        assert!(matches!(err, SceneError::MissingMesh { .. }), "{err}");
+        assert!(err.to_string().contains("gone.ply"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,380 @@
+//! A reader for PLY triangle meshes: binary little-endian (what Blender and Sionna RT write) and
+//! ASCII. Vertex positions come from the `x`, `y`, `z` properties; faces from the
+//! `vertex_indices` (or `vertex_index`) list, with polygons split into fans. Every other element
+//! and property is read past. Errors name the file and say what was expected.
+
+use std::path::Path;
+
+use crate::error::SceneError;
+use crate::geometry::{Vec3, vec3};
+
+/// A mesh as read from a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlyMesh {
+    /// Vertex positions.
+    pub vertices: Vec<Vec3>,
+    /// Triangles as vertex indices.
+    pub faces: Vec<[u32; 3]>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Scalar {
+    I8,
+    U8,
+    I16,
+    U16,
+    I32,
+    U32,
+    F32,
+    F64,
+}
+
+impl Scalar {
+    fn parse(name: &str) -> Option<Scalar> {
+        Some(match name {
+            "char" | "int8" => Scalar::I8,
+            "uchar" | "uint8" => Scalar::U8,
+            "short" | "int16" => Scalar::I16,
+            "ushort" | "uint16" => Scalar::U16,
+            "int" | "int32" => Scalar::I32,
+            "uint" | "uint32" => Scalar::U32,
+            "float" | "float32" => Scalar::F32,
+            "double" | "float64" => Scalar::F64,
+            _ => return None,
+        })
+    }
+
+    fn size(self) -> usize {
+        match self {
+            Scalar::I8 | Scalar::U8 => 1,
+            Scalar::I16 | Scalar::U16 => 2,
+            Scalar::I32 | Scalar::U32 | Scalar::F32 => 4,
+            Scalar::F64 => 8,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Property {
+    Scalar { name: String, ty: Scalar },
+    List { name: String, count: Scalar, item: Scalar },
+}
+
+#[derive(Debug, Clone)]
+struct Element {
+    name: String,
+    count: usize,
+    properties: Vec<Property>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Format {
+    Ascii,
+    BinaryLe,
+}
+
+/// Reads the PLY file at `path`.
+pub fn read(path: &Path) -> Result<PlyMesh, SceneError> {
+    let bytes = std::fs::read(path)
+        .map_err(|source| SceneError::Io { path: path.to_path_buf(), source })?;
+    parse(&bytes).map_err(|reason| SceneError::Ply { path: path.to_path_buf(), reason })
+}
+
+/// Parses PLY data held in memory; the error is a sentence saying what is wrong.
+pub fn parse(bytes: &[u8]) -> Result<PlyMesh, String> {
+    const END: &[u8] = b"end_header";
+    if !bytes.starts_with(b"ply") {
+        return Err("the file does not start with the \"ply\" magic line".into());
+    }
+    let end = bytes
+        .windows(END.len())
+        .position(|w| w == END)
+        .ok_or("no \"end_header\" line: the header is incomplete")?;
+    // The body starts after the end of the end_header line (LF or CRLF).
+    let mut body_start = end + END.len();
+    while body_start < bytes.len() && bytes[body_start] != b'\n' {
+        body_start += 1;
+    }
+    body_start += 1;
+    let header = std::str::from_utf8(&bytes[..end]).map_err(|_| "the header is not text")?;
+
+    let mut format = None;
+    let mut elements: Vec<Element> = Vec::new();
+    for (line_no, line) in header.lines().enumerate().skip(1) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            [] | ["comment", ..] | ["obj_info", ..] => {}
+            ["format", "binary_little_endian", _] => format = Some(Format::BinaryLe),
+            ["format", "ascii", _] => format = Some(Format::Ascii),
+            ["format", other, ..] => {
+                return Err(format!(
+                    "format \"{other}\" is not supported (use binary_little_endian or ascii)"
+                ));
+            }
+            ["element", name, count] => {
+                let count = count.parse().map_err(|_| {
+                    format!(
+                        "header line {}: element count \"{count}\" is not a number",
+                        line_no + 1
+                    )
+                })?;
+                elements.push(Element { name: name.to_string(), count, properties: vec![] });
+            }
+            ["property", "list", count, item, name] => {
+                let (Some(count), Some(item)) = (Scalar::parse(count), Scalar::parse(item)) else {
+                    return Err(format!(
+                        "header line {}: unknown list type in \"{line}\"",
+                        line_no + 1
+                    ));
+                };
+                let el = elements.last_mut().ok_or_else(|| {
+                    format!("header line {}: property before any element", line_no + 1)
+                })?;
+                el.properties.push(Property::List { name: name.to_string(), count, item });
+            }
+            ["property", ty, name] => {
+                let ty = Scalar::parse(ty).ok_or_else(|| {
+                    format!("header line {}: unknown property type \"{ty}\"", line_no + 1)
+                })?;
+                let el = elements.last_mut().ok_or_else(|| {
+                    format!("header line {}: property before any element", line_no + 1)
+                })?;
+                el.properties.push(Property::Scalar { name: name.to_string(), ty });
+            }
+            _ => return Err(format!("header line {}: cannot understand \"{line}\"", line_no + 1)),
+        }
+    }
+    let format = format.ok_or("the header has no \"format\" line")?;
+    let mut reader = match format {
+        Format::BinaryLe => Reader::Binary { bytes: &bytes[body_start.min(bytes.len())..], pos: 0 },
+        Format::Ascii => Reader::Ascii {
+            words: std::str::from_utf8(&bytes[body_start.min(bytes.len())..])
+                .map_err(|_| "the ASCII body is not text")?
+                .split_whitespace(),
+        },
+    };
+
+    let mut mesh = PlyMesh { vertices: vec![], faces: vec![] };
+    let mut saw_vertices = false;
+    let mut saw_faces = false;
+    for el in &elements {
+        match el.name.as_str() {
+            "vertex" => {
+                saw_vertices = true;
+                let pos: Vec<Option<usize>> = ["x", "y", "z"]
+                    .iter()
+                    .map(|axis| {
+                        el.properties.iter().position(
+                            |p| matches!(p, Property::Scalar { name, .. } if name == axis),
+                        )
+                    })
+                    .collect();
+                let [Some(px), Some(py), Some(pz)] = pos[..] else {
+                    return Err("the vertex element lacks an x, y or z property".into());
+                };
+                mesh.vertices.reserve(el.count);
+                let mut values = vec![0.0; el.properties.len()];
+                for i in 0..el.count {
+                    for (k, p) in el.properties.iter().enumerate() {
+                        match p {
+                            Property::Scalar { ty, .. } => {
+                                values[k] =
+                                    reader.scalar(*ty).map_err(|e| format!("vertex {i}: {e}"))?
+                            }
+                            Property::List { count, item, .. } => {
+                                let n = reader
+                                    .scalar(*count)
+                                    .map_err(|e| format!("vertex {i}: {e}"))?;
+                                for _ in 0..list_len(n)? {
+                                    reader.scalar(*item).map_err(|e| format!("vertex {i}: {e}"))?;
+                                }
+                            }
+                        }
+                    }
+                    mesh.vertices.push(vec3(values[px], values[py], values[pz]));
+                }
+            }
+            "face" => {
+                saw_faces = true;
+                let list = el
+                    .properties
+                    .iter()
+                    .position(|p| matches!(p, Property::List { name, .. } if name == "vertex_indices" || name == "vertex_index"))
+                    .ok_or("the face element lacks a vertex_indices list")?;
+                mesh.faces.reserve(el.count);
+                let mut poly: Vec<u32> = Vec::with_capacity(4);
+                for f in 0..el.count {
+                    for (k, p) in el.properties.iter().enumerate() {
+                        match p {
+                            Property::Scalar { ty, .. } => {
+                                reader.scalar(*ty).map_err(|e| format!("face {f}: {e}"))?;
+                            }
+                            Property::List { count, item, .. } => {
+                                let n = list_len(
+                                    reader.scalar(*count).map_err(|e| format!("face {f}: {e}"))?,
+                                )?;
+                                poly.clear();
+                                for _ in 0..n {
+                                    let v = reader
+                                        .scalar(*item)
+                                        .map_err(|e| format!("face {f}: {e}"))?;
+                                    if k == list {
+                                        if !(v >= 0.0 && v <= f64::from(u32::MAX)) {
+                                            return Err(format!(
+                                                "face {f}: vertex index {v} is not a valid index"
+                                            ));
+                                        }
+                                        poly.push(v as u32);
+                                    }
+                                }
+                                if k == list {
+                                    if poly.len() < 3 {
+                                        return Err(format!(
+                                            "face {f} has {} vertices; a face needs at least 3",
+                                            poly.len()
+                                        ));
+                                    }
+                                    for j in 1..poly.len() - 1 {
+                                        mesh.faces.push([poly[0], poly[j], poly[j + 1]]);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {
+                for _ in 0..el.count {
+                    for p in &el.properties {
+                        match p {
+                            Property::Scalar { ty, .. } => {
+                                reader
+                                    .scalar(*ty)
+                                    .map_err(|e| format!("element {}: {e}", el.name))?;
+                            }
+                            Property::List { count, item, .. } => {
+                                let n = list_len(
+                                    reader
+                                        .scalar(*count)
+                                        .map_err(|e| format!("element {}: {e}", el.name))?,
+                                )?;
+                                for _ in 0..n {
+                                    reader
+                                        .scalar(*item)
+                                        .map_err(|e| format!("element {}: {e}", el.name))?;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if !saw_vertices {
+        return Err("the header declares no vertex element".into());
+    }
+    if !saw_faces {
+        return Err("the header declares no face element".into());
+    }
+    Ok(mesh)
+}
+
+fn list_len(n: f64) -> Result<usize, String> {
+    if (0.0..1e6).contains(&n) {
+        Ok(n as usize)
+    } else {
+        Err(format!("list length {n} is not plausible"))
+    }
+}
+
+enum Reader<'a> {
+    Binary { bytes: &'a [u8], pos: usize },
+    Ascii { words: std::str::SplitWhitespace<'a> },
+}
+
+impl Reader<'_> {
+    fn scalar(&mut self, ty: Scalar) -> Result<f64, String> {
+        match self {
+            Reader::Binary { bytes, pos } => {
+                let n = ty.size();
+                let Some(b) = bytes.get(*pos..*pos + n) else {
+                    return Err(format!("the file ends early (at byte {} of the body)", *pos));
+                };
+                *pos += n;
+                Ok(match ty {
+                    Scalar::I8 => f64::from(b[0] as i8),
+                    Scalar::U8 => f64::from(b[0]),
+                    Scalar::I16 => f64::from(i16::from_le_bytes([b[0], b[1]])),
+                    Scalar::U16 => f64::from(u16::from_le_bytes([b[0], b[1]])),
+                    Scalar::I32 => f64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                    Scalar::U32 => f64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                    Scalar::F32 => f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                    Scalar::F64 => {
+                        f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+                    }
+                })
+            }
+            Reader::Ascii { words } => {
+                let w = words.next().ok_or("the file ends early")?;
+                w.parse::<f64>().map_err(|_| format!("\"{w}\" is not a number"))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn binary_quad() -> Vec<u8> {
+        let mut b = b"ply\nformat binary_little_endian 1.0\ncomment made by a test\nelement vertex 4\nproperty float x\nproperty float y\nproperty float z\nproperty float u\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n".to_vec();
+        for v in [[0.0f32, 0.0, 0.0], [1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [0.0, 1.0, 0.0]] {
+            for c in v {
+                b.extend_from_slice(&c.to_le_bytes());
+            }
+            b.extend_from_slice(&0.5f32.to_le_bytes());
+        }
+        b.push(4);
+        for i in 0..4i32 {
+            b.extend_from_slice(&i.to_le_bytes());
+        }
+        b
+    }
+
+    #[test]
+    fn reads_binary_and_splits_quads() {
+        let mesh = parse(&binary_quad()).unwrap();
+        assert_eq!(mesh.vertices.len(), 4);
+        assert_eq!(mesh.faces, vec![[0, 1, 2], [0, 2, 3]]);
+        assert_eq!(mesh.vertices[2], vec3(1.0, 1.0, 0.0));
+    }
+
+    #[test]
+    fn reads_ascii() {
+        let text = b"ply\nformat ascii 1.0\nelement vertex 3\nproperty double x\nproperty double y\nproperty double z\nelement face 1\nproperty list uchar uint vertex_index\nend_header\n0 0 0\n1 0 0\n0 1 2.5\n3 0 1 2\n";
+        let mesh = parse(text).unwrap();
+        assert_eq!(mesh.faces, vec![[0, 1, 2]]);
+        assert_eq!(mesh.vertices[2].z, 2.5);
+    }
+
+    #[test]
+    fn malformed_files_say_what_is_wrong() {
+        let mut truncated = binary_quad();
+        truncated.truncate(truncated.len() - 3);
+        assert!(parse(&truncated).unwrap_err().contains("ends early"));
+        assert!(parse(b"not a ply").unwrap_err().contains("magic"));
+        assert!(
+            parse(b"ply\nformat binary_big_endian 1.0\nend_header\n")
+                .unwrap_err()
+                .contains("binary_big_endian")
+        );
+        assert!(
+            parse(b"ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nend_header\n0\n")
+                .unwrap_err()
+                .contains("x, y or z")
+        );
+        assert!(parse(b"ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nproperty float y\nproperty float z\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n0 0 0\n2 0 0\n").unwrap_err().contains("at least 3"));
+        let err = read(Path::new("/nonexistent/mesh.ply")).unwrap_err().to_string();
+        assert!(err.contains("/nonexistent/mesh.ply"), "{err}");
+    }
+}

@@ -1,0 +1,15 @@
+//! Integration tests of the radio crate: the tracer against closed forms and published vectors
+//! (`../shared/REFERENCES.md`), geometric and physical invariants by property tests,
+//! determinism across thread counts, and the shared Etoile scene.
+
+// Test helpers unwrap freely: a panic in a test is a failure with a backtrace, which is the point.
+#[allow(clippy::unwrap_used)]
+mod common;
+#[allow(clippy::unwrap_used)]
+mod determinism;
+#[allow(clippy::unwrap_used)]
+mod etoile;
+#[allow(clippy::unwrap_used)]
+mod properties;
+#[allow(clippy::unwrap_used)]
+mod references;
