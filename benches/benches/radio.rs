@@ -15,9 +15,9 @@ use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use radio::antenna::Tr38901;
-use radio::geometry::{fibonacci_direction, to_f32};
+use radio::geometry::{fibonacci_direction, to_f32, to_vec3};
 use radio::propagation::TraceConfig;
-use radio::scene::{Bvh, Ray, Scene, intersect, mitsuba};
+use radio::scene::{Bvh, Bvh4, Ray, Scene, mitsuba};
 use radio::{
     Antenna, CpuTracer, Grid, Orientation, Pattern, Polarization, Propagation, Transmitter, vec3,
 };
@@ -56,11 +56,15 @@ fn bvh_build(c: &mut Criterion) {
     let mut group = c.benchmark_group("bvh");
     group.throughput(Throughput::Elements(scene.n_triangles() as u64));
     group.sample_size(20);
-    let triangles = scene.triangles().to_vec();
+    let triangles = scene.triangles()[..scene.n_bvh_triangles()].to_vec();
+    group.throughput(Throughput::Elements(triangles.len() as u64));
     group.bench_function("build_etoile", |b| {
         b.iter_batched(
             || triangles.clone(),
-            |mut t| black_box(Bvh::build(&mut t)),
+            |mut t| {
+                let bvh = Bvh::build(&mut t);
+                black_box(Bvh4::from_binary(&bvh, &t))
+            },
             criterion::BatchSize::LargeInput,
         )
     });
@@ -72,21 +76,50 @@ fn rays(c: &mut Criterion) {
     let tx = transmitter();
     let n = 100_000u64;
     let mut group = c.benchmark_group("rays");
-    group.throughput(Throughput::Elements(n));
     group.sample_size(20);
+    let origin = to_f32(&tx.position);
+    let mut stack = Vec::new();
+    // Primary rays: one closest-hit query per ray, over the whole sphere of directions.
+    group.throughput(Throughput::Elements(n));
     group.bench_function("primary_closest_hit", |b| {
         b.iter(|| {
             let mut hits = 0u32;
             for i in 0..n {
                 let d = fibonacci_direction(i, n);
-                let ray = Ray::new(to_f32(&tx.position), to_f32(&d), 1e-3, 1e4);
-                hits += u32::from(
-                    intersect::closest_hit(scene.bvh_nodes(), scene.triangles(), &ray).is_some(),
-                );
+                let ray = Ray::new(origin, to_f32(&d), 1e-3, 1e4);
+                hits += u32::from(scene.trace(&ray, &mut stack).is_some());
             }
             black_box(hits)
         })
     });
+    // Rays followed through up to three specular bounces; the figure counts ray segments
+    // traced (closest-hit queries), the unit of work of a bouncing tracer.
+    let mut segments = 0u64;
+    let mut bounce_all = |count: &mut u64| {
+        for i in 0..n {
+            let mut d = fibonacci_direction(i, n);
+            let mut o = tx.position;
+            for _ in 0..4 {
+                *count += 1;
+                let ray = Ray::new(to_f32(&o), to_f32(&d), 1e-3, 1e4);
+                let Some(hit) = scene.trace(&ray, &mut stack) else { break };
+                let normal = scene.planes()[hit.plane as usize].normal;
+                let n_in = if normal.dot(&d) > 0.0 { -normal } else { normal };
+                o = o + d * f64::from(hit.t) + n_in * 1e-3;
+                d = d - n_in * (2.0 * d.dot(&n_in));
+            }
+        }
+    };
+    bounce_all(&mut segments);
+    group.throughput(Throughput::Elements(segments));
+    group.bench_function("segments_depth3", |b| {
+        b.iter(|| {
+            let mut count = 0u64;
+            bounce_all(&mut count);
+            black_box(count)
+        })
+    });
+    let _ = to_vec3([0.0; 3]);
     group.finish();
 }
 

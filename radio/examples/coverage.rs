@@ -428,8 +428,11 @@ fn run(args: &Args) -> anyhow::Result<Report> {
         Some(p) => read_cells(p)?,
         None => default_cells(&scene)?,
     };
-    for cell in &cells {
-        cell.validate(&scene)?;
+    for (row, cell) in cells.iter().enumerate() {
+        cell.validate(&scene).with_context(|| match &args.cells {
+            Some(p) => format!("{} line {}", p.display(), row + 2),
+            None => "the default site".to_string(),
+        })?;
         for m in scene.materials() {
             if !m.in_validity_range(cell.freq_hz) {
                 eprintln!(

@@ -21,6 +21,39 @@
 //! [`propagation::diffraction`] (P.526 knife edge). [`propagation::empirical`] holds the 3GPP
 //! TR 38.901 path-loss models for comparison and as a fallback.
 //!
+//! ```
+//! use radio::antenna::Tr38901;
+//! use radio::kpi::{KpiConfig, serving_map};
+//! use radio::scene::procedural::{CityParams, city};
+//! use radio::{Antenna, Cell, CpuTracer, Grid, Orientation, Pattern, Polarization, Propagation};
+//! use radio::{SceneOptions, TraceConfig, vec3};
+//!
+//! let city = city(&CityParams { blocks_x: 2, blocks_y: 2, ..CityParams::default() }, SceneOptions::default())?;
+//! let antenna = Antenna::new(
+//!     Pattern::Tr38901(Tr38901::default()),
+//!     Polarization::Vertical,
+//!     Orientation { azimuth_deg: 45.0, mech_tilt_deg: 0.0, elec_tilt_deg: 6.0 },
+//! )?;
+//! let cell = Cell {
+//!     id: "C1".into(),
+//!     site_id: "S1".into(),
+//!     position: vec3(0.0, 0.0, 70.0),
+//!     antenna,
+//!     tx_power_dbm: 46.0,
+//!     freq_hz: 3.5e9,
+//!     bandwidth_hz: 20e6,
+//!     subcarrier_spacing_hz: 30e3,
+//! };
+//! cell.validate(&city.scene)?;
+//! let grid = Grid::covering(&city.scene.bounds(), 10.0, 1.5)?;
+//! let cfg = TraceConfig { rays: 20_000, ..TraceConfig::default() };
+//! let map = CpuTracer.coverage(&city.scene, &cell.transmitter(), &grid, &cfg)?;
+//! let kpis = serving_map(std::slice::from_ref(&cell), &[map], &KpiConfig::default());
+//! let served = kpis.iter().filter(|k| k.best.is_some()).count();
+//! assert!(served > grid.len() / 3, "outdoor points are served: {served} of {}", grid.len());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! The tracer's data are flat `#[repr(C)]` arrays (triangles, BVH nodes, a height raster) behind
 //! the [`propagation::Propagation`] trait, so that a GPU backend can read the same buffers and
 //! pass the same conformance tests. [`propagation::CpuTracer`] runs on rayon; its results are

@@ -42,19 +42,25 @@ impl Propagation for CpuTracer {
         cfg.validate()?;
         tx.validate()?;
         let outdoor = outdoor_mask(scene, grid);
-        let direct: Vec<(f64, bool)> = (0..grid.len())
-            .into_par_iter()
-            .map_init(super::diffraction::ProfileScratch::default, |scratch, i| {
-                if !outdoor[i] {
-                    return (0.0, false);
-                }
-                match direct_path(scene, tx, &grid.point(i), cfg, scratch) {
-                    Some(p) => (field::power(&p.field), p.is_los()),
-                    None => (0.0, false),
-                }
-            })
-            .collect();
-        let reflected = sbr::reflections(scene, tx, grid, &outdoor, cfg);
+        // The exact direct paths and the reflected rays are independent: run them side by side so
+        // that neither phase leaves a core idle at its tail.
+        let (direct, reflected): (Vec<(f64, bool)>, Vec<f64>) = rayon::join(
+            || {
+                (0..grid.len())
+                    .into_par_iter()
+                    .map_init(super::diffraction::ProfileScratch::default, |scratch, i| {
+                        if !outdoor[i] {
+                            return (0.0, false);
+                        }
+                        match direct_path(scene, tx, &grid.point(i), cfg, scratch) {
+                            Some(p) => (field::power(&p.field), p.is_los()),
+                            None => (0.0, false),
+                        }
+                    })
+                    .collect()
+            },
+            || sbr::reflections(scene, tx, grid, &outdoor, cfg),
+        );
         let path_gain = direct.iter().zip(&reflected).map(|(d, r)| d.0 + r).collect();
         let los = direct.iter().map(|d| d.1).collect();
         Ok(CoverageMap { grid: *grid, path_gain, outdoor, los, rays: cfg.rays })

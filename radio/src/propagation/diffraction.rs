@@ -109,20 +109,46 @@ pub struct Edge {
 pub struct ProfileScratch {
     coarse: Vec<CellCrossing>,
     fine: Vec<CellCrossing>,
+    candidates: Vec<(f64, usize)>,
 }
 
 /// Finds the edge of largest `v` on the profile from `tx` to `rx`, among those with
 /// `v > -0.78` (the others cause no loss).
 ///
-/// The profile is walked on the coarse raster first: a block whose highest point cannot reach
-/// the best `v` found so far (bounded using the lowest line-of-sight height over the block and
-/// the extreme values of `√(2 d / (λ d1 d2))` there) is skipped without looking at its cells.
+/// The profile is walked on the coarse raster first, bounding for every block the largest `v`
+/// any obstacle in it could have (from the block's highest point, the lowest line-of-sight
+/// height over the block and the extreme values of `√(2 d / (λ d1 d2))` there). Blocks are then
+/// examined cell by cell in decreasing order of that bound, and the search stops as soon as no
+/// remaining block can beat the best edge found: branch and bound, exact.
 pub fn dominant_edge(
     dsm: &Dsm,
     tx: &Vec3,
     rx: &Vec3,
     wavelength_m: f64,
     scratch: &mut ProfileScratch,
+) -> Option<Edge> {
+    profile_search(dsm, tx, rx, wavelength_m, scratch, false)
+}
+
+/// Some edge above the line of sight (`v > 0`), if there is one: the line of sight is blocked.
+/// Cheaper than [`dominant_edge`], which must find the largest `v`.
+pub fn blocking_edge(
+    dsm: &Dsm,
+    tx: &Vec3,
+    rx: &Vec3,
+    wavelength_m: f64,
+    scratch: &mut ProfileScratch,
+) -> Option<Edge> {
+    profile_search(dsm, tx, rx, wavelength_m, scratch, true)
+}
+
+fn profile_search(
+    dsm: &Dsm,
+    tx: &Vec3,
+    rx: &Vec3,
+    wavelength_m: f64,
+    scratch: &mut ProfileScratch,
+    any_blocking: bool,
 ) -> Option<Edge> {
     let d2 = ((rx.x - tx.x).powi(2) + (rx.y - tx.y).powi(2)).sqrt();
     let d3 = (rx - tx).norm();
@@ -134,10 +160,10 @@ pub fn dominant_edge(
     let factor = |s: f64| (2.0 / (wavelength_m * d3 * s * (1.0 - s))).sqrt();
     let point_at = |s: f64| (tx.x + (rx.x - tx.x) * s, tx.y + (rx.y - tx.y) * s);
     let mut best: Option<Edge> = None;
-    let ProfileScratch { coarse, fine } = scratch;
+    let ProfileScratch { coarse, fine, candidates } = scratch;
     dsm.coarse_crossings(tx.x, tx.y, rx.x, rx.y, coarse);
-    let one_cell = dsm.cell_m / d2;
-    for block in coarse.iter() {
+    candidates.clear();
+    for (i, block) in coarse.iter().enumerate() {
         let (a, b) = (block.s_in.max(excl), block.s_out.min(1.0 - excl));
         if a >= b {
             continue;
@@ -152,9 +178,19 @@ pub fn dominant_edge(
         } else {
             clearance * factor(0.5f64.clamp(a, b))
         };
-        if bound <= best.map_or(-0.78, |e| e.v.max(-0.78)) {
-            continue;
+        if bound > if any_blocking { 0.0 } else { -0.78 } {
+            candidates.push((bound, i));
         }
+    }
+    // Most promising first; ties by position along the path, for determinism.
+    candidates.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+    let one_cell = dsm.cell_m / d2;
+    for &(bound, i) in candidates.iter() {
+        if best.is_some_and(|e| bound <= e.v) {
+            break;
+        }
+        let block = &coarse[i];
+        let (a, b) = (block.s_in.max(excl), block.s_out.min(1.0 - excl));
         // Walk the fine cells of this stretch, one cell beyond each end for the neighbours.
         let (sa, sb) = ((block.s_in - one_cell).max(0.0), (block.s_out + one_cell).min(1.0));
         let (xa, ya) = point_at(sa);
@@ -181,11 +217,14 @@ pub fn dominant_edge(
                 if v > -0.78 && best.is_none_or(|e| v > e.v) {
                     let (x, y) = point_at(s);
                     best = Some(Edge { v, point: vec3(x, y, h) });
+                    if any_blocking && v > 0.0 {
+                        return best;
+                    }
                 }
             }
         }
     }
-    best
+    if any_blocking { best.filter(|e| e.v > 0.0) } else { best }
 }
 
 #[cfg(test)]

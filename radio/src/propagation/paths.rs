@@ -14,11 +14,11 @@ use std::collections::BTreeSet;
 
 use num_complex::Complex64;
 
-use super::diffraction::{ProfileScratch, dominant_edge, knife_edge_loss_db};
+use super::diffraction::{ProfileScratch, blocking_edge, dominant_edge, knife_edge_loss_db};
 use super::field::{self, CVec3, complex, reflect_dir, reflect_field};
 use super::{Interaction, Path, TraceConfig, Transmitter};
 use crate::geometry::{Vec3, fibonacci_direction, to_f32};
-use crate::scene::{Ray, Scene, intersect};
+use crate::scene::{Ray, Scene};
 
 /// The longest reflection sequence a path can have (`TraceConfig::max_depth` is at most this).
 pub const MAX_DEPTH: usize = 8;
@@ -50,22 +50,21 @@ pub fn direct_path(
     let mut arrival = departure;
     let mut length = dist;
     let mut amplitude = lambda / (4.0 * std::f64::consts::PI * dist);
-    if let Some(edge) = dominant_edge(scene.dsm(), &tx.position, rx, lambda, scratch) {
-        if !cfg.diffraction {
-            if edge.v > 0.0 {
-                return None;
-            }
-        } else {
-            let loss_db = knife_edge_loss_db(edge.v);
-            amplitude *= 10f64.powf(-loss_db / 20.0);
-            interactions.push(Interaction::Diffraction { point: edge.point, v: edge.v, loss_db });
-            if edge.v > 0.0 {
-                let a = edge.point - tx.position;
-                let b = rx - edge.point;
-                departure = a.normalize();
-                arrival = b.normalize();
-                length = a.norm() + b.norm();
-            }
+    if !cfg.diffraction {
+        // Without diffraction the profile only decides whether the path exists.
+        if blocking_edge(scene.dsm(), &tx.position, rx, lambda, scratch).is_some() {
+            return None;
+        }
+    } else if let Some(edge) = dominant_edge(scene.dsm(), &tx.position, rx, lambda, scratch) {
+        let loss_db = knife_edge_loss_db(edge.v);
+        amplitude *= 10f64.powf(-loss_db / 20.0);
+        interactions.push(Interaction::Diffraction { point: edge.point, v: edge.v, loss_db });
+        if edge.v > 0.0 {
+            let a = edge.point - tx.position;
+            let b = rx - edge.point;
+            departure = a.normalize();
+            arrival = b.normalize();
+            length = a.norm() + b.norm();
         }
     }
     let e0 = complex(&tx.antenna.field(&departure));
@@ -105,9 +104,7 @@ fn reaches_plane_at(scene: &Scene, from: &Vec3, to: &Vec3, plane: u32) -> bool {
     }
     let tol = 2e-3 + 1e-5 * len;
     match scene.closest_hit(from, &(d / len), SURFACE_EPS, len + tol) {
-        Some(hit) => {
-            f64::from(hit.t) >= len - tol && scene.triangles()[hit.triangle as usize].plane == plane
-        }
+        Some(hit) => f64::from(hit.t) >= len - tol && hit.plane == plane,
         None => false,
     }
 }
@@ -290,6 +287,7 @@ fn candidates_by_rays(
         .map(|chunk| {
             let mut out = Vec::new();
             let mut stamp = vec![u32::MAX; points.len()];
+            let mut stack = Vec::new();
             let mut serial = 0u32;
             for i in chunk * CHUNK..((chunk + 1) * CHUNK).min(n) {
                 let mut origin = tx.position;
@@ -299,7 +297,7 @@ fn candidates_by_rays(
                 for bounce in 0..=depth {
                     let ray =
                         Ray::new(to_f32(&origin), to_f32(&dir), SURFACE_EPS as f32, t_far as f32);
-                    let hit = intersect::closest_hit4(scene.bvh4_nodes(), scene.triangles(), &ray);
+                    let hit = scene.trace(&ray, &mut stack);
                     let seg_len = hit.map_or(t_far, |h| f64::from(h.t));
                     if bounce > 0 {
                         serial = serial.wrapping_add(1);
@@ -322,12 +320,11 @@ fn candidates_by_rays(
                     if bounce == depth {
                         break;
                     }
-                    let tri = scene.triangles()[hit.triangle as usize];
-                    let plane = scene.planes()[tri.plane as usize];
+                    let plane = scene.planes()[hit.plane as usize];
                     let p = origin + dir * f64::from(hit.t);
                     let n_out =
                         if plane.normal.dot(&dir) > 0.0 { -plane.normal } else { plane.normal };
-                    seq.1[seq.0 as usize] = tri.plane;
+                    seq.1[seq.0 as usize] = hit.plane;
                     seq.0 += 1;
                     unfolded += f64::from(hit.t);
                     dir = reflect_dir(&dir, &n_out);

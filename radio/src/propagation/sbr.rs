@@ -28,7 +28,7 @@ use super::{TraceConfig, Transmitter};
 use crate::geometry::{fibonacci_directions, to_f32, to_vec3};
 use crate::grid::Grid;
 use crate::material::ReflectionTable;
-use crate::scene::{Ray, Scene, intersect};
+use crate::scene::{Ray, Scene};
 
 /// Rays per work item.
 pub const CHUNK: u64 = 4096;
@@ -59,7 +59,7 @@ pub fn reflections(
     let parts: Vec<Vec<(u32, f64)>> = (0..n_chunks)
         .into_par_iter()
         .map(|chunk| {
-            let mut out = Vec::new();
+            let mut out = Vec::with_capacity(2 * CHUNK as usize);
             let mut stack = Vec::new();
             for first_dir in fibonacci_directions(chunk * CHUNK, ((chunk + 1) * CHUNK).min(n), n) {
                 let mut dir = first_dir;
@@ -70,30 +70,38 @@ pub fn reflections(
                 for bounce in 0..=depth {
                     let ray =
                         Ray::new(to_f32(&origin), to_f32(&dir), SURFACE_EPS as f32, t_far as f32);
-                    let hit = intersect::closest_hit4_with(
-                        &mut stack,
-                        scene.bvh4_nodes(),
-                        scene.triangles(),
-                        &ray,
-                    );
-                    let seg_len = hit.map_or(t_far, |x| f64::from(x.t));
-                    if bounce > 0 && dir.z != 0.0 {
+                    // Where this segment would cross the grid's plane, if it counts.
+                    let crossing = if bounce > 0 && dir.z != 0.0 {
                         let t = (h - origin.z) / dir.z;
-                        if t > 0.0 && t < seg_len {
-                            let p = origin + dir * t;
-                            if let Some(cell) = grid.cell_of(p.x, p.y)
-                                && let (true, Some(e)) = (outdoor[cell], &e)
-                            {
+                        let p = origin + dir * t;
+                        (t > 0.0)
+                            .then(|| grid.cell_of(p.x, p.y))
+                            .flatten()
+                            .filter(|&cell| outdoor[cell])
+                            .map(|cell| (t, cell))
+                    } else {
+                        None
+                    };
+                    if bounce == depth {
+                        // The last segment only matters if it reaches the plane unobstructed:
+                        // an occlusion test up to the crossing, or nothing at all.
+                        if let (Some((t, cell)), Some(e)) = (crossing, &e) {
+                            let short = Ray { t_max: t as f32, ..ray };
+                            if !scene.occluded_ray(&short) {
                                 out.push((cell as u32, power(e) / dir.z.abs()));
                             }
                         }
-                    }
-                    let Some(hit) = hit else { break };
-                    if bounce == depth {
                         break;
                     }
-                    let tri = scene.triangles()[hit.triangle as usize];
-                    let plane = scene.planes()[tri.plane as usize];
+                    let hit = scene.trace(&ray, &mut stack);
+                    let seg_len = hit.map_or(t_far, |x| f64::from(x.t));
+                    if let (Some((t, cell)), Some(e)) = (crossing, &e)
+                        && t < seg_len
+                    {
+                        out.push((cell as u32, power(e) / dir.z.abs()));
+                    }
+                    let Some(hit) = hit else { break };
+                    let plane = scene.planes()[hit.plane as usize];
                     let n_in =
                         if plane.normal.dot(&dir) > 0.0 { -plane.normal } else { plane.normal };
                     let cos_theta = -n_in.dot(&dir);

@@ -65,9 +65,12 @@ fn centroid(t: &Triangle) -> [f32; 3] {
 
 impl Bvh {
     /// Builds the hierarchy over `triangles`, reordering them into leaf order. An empty slice
-    /// gives a single empty leaf.
+    /// gives a hierarchy without nodes, which no ray hits.
     pub fn build(triangles: &mut [Triangle]) -> Bvh {
         let n = triangles.len();
+        if n == 0 {
+            return Bvh { nodes: Vec::new() };
+        }
         let bounds: Vec<Aabb> = triangles.iter().map(triangle_bounds).collect();
         let centroids: Vec<[f32; 3]> = triangles.iter().map(centroid).collect();
         // Work on an index permutation and apply it at the end.
@@ -147,8 +150,11 @@ impl Bvh {
         Bvh { nodes }
     }
 
-    /// The depth of the tree (a root alone has depth 1).
+    /// The depth of the tree (a root alone has depth 1; no nodes, 0).
     pub fn depth(&self) -> usize {
+        if self.nodes.is_empty() {
+            return 0;
+        }
         fn rec(nodes: &[BvhNode], i: usize) -> usize {
             let n = &nodes[i];
             if n.count > 0 || nodes.len() == 1 {
@@ -242,8 +248,8 @@ fn best_split(
 /// arrays), so that one ray is tested against all four with vector instructions. 128 bytes.
 ///
 /// Child `k` is an interior node (`count[k] == 0`, index `child[k]` into [`Bvh4::nodes`]), a leaf
-/// (`count[k] > 0` triangles from `child[k]`), or empty (`count[k] == 0` and
-/// `child[k] == u32::MAX`, with an inverted box that no ray enters).
+/// (`count[k] > 0` blocks of four triangles from `child[k]` in [`Bvh4::triangles`]), or empty
+/// (`count[k] == 0` and `child[k] == u32::MAX`, with an inverted box that no ray enters).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
 pub struct Bvh4Node {
@@ -259,10 +265,37 @@ pub struct Bvh4Node {
     pub max_y: [f32; 4],
     /// Largest z of each child's box.
     pub max_z: [f32; 4],
-    /// Child node index, or first triangle of a leaf.
+    /// Child node index, or first triangle block of a leaf.
     pub child: [u32; 4],
-    /// Triangles of a leaf child; 0 for an interior or empty child.
+    /// Triangle blocks of a leaf child; 0 for an interior or empty child.
     pub count: [u32; 4],
+}
+
+/// Four triangles side by side (structure of arrays) for one 4-wide ray–triangle test: a leaf's
+/// triangles in blocks of four, unused lanes degenerate (zero edges never hit).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
+pub struct Tri4 {
+    /// First vertex, x of each lane.
+    pub v0x: [f32; 4],
+    /// First vertex, y.
+    pub v0y: [f32; 4],
+    /// First vertex, z.
+    pub v0z: [f32; 4],
+    /// First edge, x.
+    pub e1x: [f32; 4],
+    /// First edge, y.
+    pub e1y: [f32; 4],
+    /// First edge, z.
+    pub e1z: [f32; 4],
+    /// Second edge, x.
+    pub e2x: [f32; 4],
+    /// Second edge, y.
+    pub e2y: [f32; 4],
+    /// Second edge, z.
+    pub e2z: [f32; 4],
+    /// Index of each lane's triangle in the scene's triangle array; `u32::MAX` for unused lanes.
+    pub id: [u32; 4],
 }
 
 /// The 4-wide hierarchy, made by collapsing the binary one: each node adopts the children of its
@@ -272,15 +305,21 @@ pub struct Bvh4Node {
 pub struct Bvh4 {
     /// The nodes; `nodes[0]` is the root.
     pub nodes: Vec<Bvh4Node>,
+    /// The leaves' triangles in blocks of four.
+    pub triangles: Vec<Tri4>,
 }
 
 /// Marks an empty child slot.
 pub const EMPTY_CHILD: u32 = u32::MAX;
 
 impl Bvh4 {
-    /// Collapses a binary hierarchy.
-    pub fn from_binary(bvh: &Bvh) -> Bvh4 {
+    /// Collapses a binary hierarchy over `triangles` (in the binary hierarchy's order).
+    pub fn from_binary(bvh: &Bvh, triangles: &[Triangle]) -> Bvh4 {
         let bin = &bvh.nodes;
+        if bin.is_empty() {
+            return Bvh4 { nodes: Vec::new(), triangles: Vec::new() };
+        }
+        let mut blocks: Vec<Tri4> = Vec::new();
         let mut nodes: Vec<Bvh4Node> = Vec::with_capacity(bin.len() / 2 + 1);
         let area = |i: u32| {
             let n = &bin[i as usize];
@@ -330,8 +369,29 @@ impl Bvh4 {
                 node.max_y[k] = n.max[1];
                 node.max_z[k] = n.max[2];
                 if n.count > 0 {
-                    node.child[k] = n.left_first;
-                    node.count[k] = n.count;
+                    let first_block = blocks.len();
+                    let range = n.left_first as usize..(n.left_first + n.count) as usize;
+                    for (chunk_start, chunk) in
+                        range.clone().step_by(4).zip(triangles[range].chunks(4))
+                    {
+                        let mut block = Tri4::zeroed();
+                        block.id = [u32::MAX; 4];
+                        for (lane, t) in chunk.iter().enumerate() {
+                            block.v0x[lane] = t.v0[0];
+                            block.v0y[lane] = t.v0[1];
+                            block.v0z[lane] = t.v0[2];
+                            block.e1x[lane] = t.e1[0];
+                            block.e1y[lane] = t.e1[1];
+                            block.e1z[lane] = t.e1[2];
+                            block.e2x[lane] = t.e2[0];
+                            block.e2y[lane] = t.e2[1];
+                            block.e2z[lane] = t.e2[2];
+                            block.id[lane] = (chunk_start + lane) as u32;
+                        }
+                        blocks.push(block);
+                    }
+                    node.child[k] = first_block as u32;
+                    node.count[k] = (blocks.len() - first_block) as u32;
                 } else {
                     let idx = nodes.len();
                     nodes.push(Bvh4Node::zeroed());
@@ -341,6 +401,6 @@ impl Bvh4 {
             }
             nodes[slot] = node;
         }
-        Bvh4 { nodes }
+        Bvh4 { nodes, triangles: blocks }
     }
 }

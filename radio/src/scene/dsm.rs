@@ -89,7 +89,7 @@ impl Dsm {
     }
 
     /// Cells per block edge of the coarse raster.
-    pub const BLOCK: usize = 8;
+    pub const BLOCK: usize = 16;
 
     fn cell_range(&self, lo: f64, hi: f64, origin: f64, n: usize) -> (usize, usize) {
         // A surface lying exactly on a cell boundary belongs to the cells on both sides.
@@ -194,6 +194,14 @@ struct Raster {
 impl Raster {
     fn walk(&self, x0: f64, y0: f64, x1: f64, y1: f64, out: &mut Vec<CellCrossing>) {
         out.clear();
+        self.visit(x0, y0, x1, y1, |c| {
+            out.push(c);
+            true
+        });
+    }
+
+    /// Calls `f` for each cell the segment crosses, in order, until it returns `false`.
+    fn visit(&self, x0: f64, y0: f64, x1: f64, y1: f64, mut f: impl FnMut(CellCrossing) -> bool) {
         let (dx, dy) = (x1 - x0, y1 - y0);
         // Clip the segment to the raster rectangle (Liang–Barsky).
         let (w, h) = (self.nx as f64 * self.cell, self.ny as f64 * self.cell);
@@ -236,12 +244,12 @@ impl Raster {
         let mut s = s0;
         loop {
             let s_next = t_x.min(t_y).min(s1);
-            out.push(CellCrossing {
+            let go_on = f(CellCrossing {
                 index: iy as usize * self.nx + ix as usize,
                 s_in: s,
                 s_out: s_next,
             });
-            if s_next >= s1 {
+            if !go_on || s_next >= s1 {
                 return;
             }
             s = s_next;
@@ -334,16 +342,18 @@ mod tests {
 
     #[test]
     fn coarse_blocks_hold_the_maximum() {
-        let tris = [tri([5.0, 0.0, 0.0], [5.0, 10.0, 0.0], [5.0, 10.0, 10.0])];
-        let bounds = Aabb { min: [0.0, 0.0, 0.0], max: [20.0, 20.0, 10.0] };
+        // A vertical triangle rising along y (z = y on its sloped edge), across two blocks.
+        let b = Dsm::BLOCK as f32;
+        let tris = [tri([5.0, 0.0, 0.0], [5.0, 1.5 * b, 0.0], [5.0, 1.5 * b, 1.5 * b])];
+        let bounds = Aabb { min: [0.0, 0.0, 0.0], max: [2.5 * b, 2.5 * b, 10.0] };
         let dsm = Dsm::build(&tris, &bounds, 1.0);
         assert_eq!((dsm.coarse_nx, dsm.coarse_ny), (3, 3));
-        // The triangle rises along y (z = y on its sloped edge): 8 m high where the first block ends.
-        assert_eq!(dsm.coarse[0], 8.0);
-        assert_eq!(dsm.coarse[3], 10.0);
+        // The first block ends at y = BLOCK, where the triangle is BLOCK high.
+        assert_eq!(dsm.coarse[0], b);
+        assert_eq!(dsm.coarse[3], 1.5 * b);
         assert_eq!(dsm.coarse[2], f32::NEG_INFINITY);
         let mut out = vec![];
-        dsm.coarse_crossings(0.5, 0.5, 19.5, 0.5, &mut out);
+        dsm.coarse_crossings(0.5, 0.5, 2.4 * f64::from(b), 0.5, &mut out);
         assert_eq!(out.iter().map(|c| c.index).collect::<Vec<_>>(), [0, 1, 2]);
     }
 

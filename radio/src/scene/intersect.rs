@@ -2,7 +2,9 @@
 //! stack and no recursion: the same algorithm a compute shader runs.
 
 use super::Triangle;
-use super::bvh::{Bvh4Node, BvhNode, EMPTY_CHILD};
+use wide::f32x4;
+
+use super::bvh::{Bvh4, Bvh4Node, BvhNode, EMPTY_CHILD, Tri4};
 
 /// A ray in `f32`: `origin + t·dir` for `t` in `(t_min, t_max)`.
 #[derive(Debug, Clone, Copy)]
@@ -214,82 +216,126 @@ pub fn any_hit(nodes: &[BvhNode], triangles: &[Triangle], ray: &Ray) -> bool {
     }
 }
 
-/// Entry distances of the ray into the four boxes of a 4-wide node (`f32::INFINITY` for a
-/// miss). Written lane by lane over arrays so that the compiler emits 4-wide vector code.
+/// Entry distances of the ray into the four boxes of a 4-wide node, and a bit mask of the boxes
+/// it enters before `t_max`, with 4-wide SIMD.
 #[inline(always)]
-fn box_entry4(ray: &Ray, node: &Bvh4Node, t_max: f32) -> [f32; 4] {
+fn box_entry4(ray: &Ray, node: &Bvh4Node, t_max: f32) -> (f32x4, u32) {
     // Per axis, the slab plane a ray with this direction sign enters first.
     let (nx, fx) =
-        if ray.inv_dir[0] >= 0.0 { (&node.min_x, &node.max_x) } else { (&node.max_x, &node.min_x) };
+        if ray.inv_dir[0] >= 0.0 { (node.min_x, node.max_x) } else { (node.max_x, node.min_x) };
     let (ny, fy) =
-        if ray.inv_dir[1] >= 0.0 { (&node.min_y, &node.max_y) } else { (&node.max_y, &node.min_y) };
+        if ray.inv_dir[1] >= 0.0 { (node.min_y, node.max_y) } else { (node.max_y, node.min_y) };
     let (nz, fz) =
-        if ray.inv_dir[2] >= 0.0 { (&node.min_z, &node.max_z) } else { (&node.max_z, &node.min_z) };
-    let mut out = [0.0f32; 4];
-    for k in 0..4 {
-        let tnx = (nx[k] - ray.origin[0]) * ray.inv_dir[0];
-        let tfx = (fx[k] - ray.origin[0]) * ray.inv_dir[0];
-        let tny = (ny[k] - ray.origin[1]) * ray.inv_dir[1];
-        let tfy = (fy[k] - ray.origin[1]) * ray.inv_dir[1];
-        let tnz = (nz[k] - ray.origin[2]) * ray.inv_dir[2];
-        let tfz = (fz[k] - ray.origin[2]) * ray.inv_dir[2];
-        let near = max(max(tnx, tny), max(tnz, ray.t_min));
-        let far = min(min(tfx, tfy), min(tfz, t_max));
-        out[k] = if near <= far { near } else { f32::INFINITY };
-    }
-    out
+        if ray.inv_dir[2] >= 0.0 { (node.min_z, node.max_z) } else { (node.max_z, node.min_z) };
+    let (ox, oy, oz) =
+        (f32x4::splat(ray.origin[0]), f32x4::splat(ray.origin[1]), f32x4::splat(ray.origin[2]));
+    let (ix, iy, iz) =
+        (f32x4::splat(ray.inv_dir[0]), f32x4::splat(ray.inv_dir[1]), f32x4::splat(ray.inv_dir[2]));
+    let tnx = (f32x4::from(nx) - ox) * ix;
+    let tfx = (f32x4::from(fx) - ox) * ix;
+    let tny = (f32x4::from(ny) - oy) * iy;
+    let tfy = (f32x4::from(fy) - oy) * iy;
+    let tnz = (f32x4::from(nz) - oz) * iz;
+    let tfz = (f32x4::from(fz) - oz) * iz;
+    let near = tnx.fast_max(tny).fast_max(tnz.fast_max(f32x4::splat(ray.t_min)));
+    let far = tfx.fast_min(tfy).fast_min(tfz.fast_min(f32x4::splat(t_max)));
+    (near, near.simd_le(far).to_bitmask())
 }
 
-/// A pending entry of the 4-wide traversal: a node or a leaf, and the ray's entry distance.
-/// Callers that trace many rays keep a `Vec<Pending>` and pass it to
-/// [`closest_hit4_with`] to avoid setting up a stack per ray.
+/// Intersects the ray with a block of four triangles (4-wide Möller–Trumbore, the same arithmetic
+/// as [`intersect_triangle`] lane by lane). Returns the nearest hit before `t_max` as
+/// `(t, triangle index, u, v)`.
+#[inline(always)]
+fn intersect_tri4(ray: &Ray, tri: &Tri4, t_max: f32) -> Option<(f32, u32, f32, f32)> {
+    const EDGE_EPS: f32 = 1e-6;
+    let (dx, dy, dz) =
+        (f32x4::splat(ray.dir[0]), f32x4::splat(ray.dir[1]), f32x4::splat(ray.dir[2]));
+    let (e1x, e1y, e1z) = (f32x4::from(tri.e1x), f32x4::from(tri.e1y), f32x4::from(tri.e1z));
+    let (e2x, e2y, e2z) = (f32x4::from(tri.e2x), f32x4::from(tri.e2y), f32x4::from(tri.e2z));
+    // p = d × e2
+    let px = dy * e2z - dz * e2y;
+    let py = dz * e2x - dx * e2z;
+    let pz = dx * e2y - dy * e2x;
+    let det = e1x * px + e1y * py + e1z * pz;
+    let inv = f32x4::ONE / det;
+    let sx = f32x4::splat(ray.origin[0]) - f32x4::from(tri.v0x);
+    let sy = f32x4::splat(ray.origin[1]) - f32x4::from(tri.v0y);
+    let sz = f32x4::splat(ray.origin[2]) - f32x4::from(tri.v0z);
+    let u = (sx * px + sy * py + sz * pz) * inv;
+    // q = s × e1
+    let qx = sy * e1z - sz * e1y;
+    let qy = sz * e1x - sx * e1z;
+    let qz = sx * e1y - sy * e1x;
+    let v = (dx * qx + dy * qy + dz * qz) * inv;
+    let t = (e2x * qx + e2y * qy + e2z * qz) * inv;
+    let eps = f32x4::splat(EDGE_EPS);
+    let ok = (det.abs().simd_lt(f32x4::splat(1e-20)).to_bitmask() ^ 0xF)
+        & (-eps).simd_le(u).to_bitmask()
+        & u.simd_le(f32x4::ONE + eps).to_bitmask()
+        & (-eps).simd_le(v).to_bitmask()
+        & (u + v).simd_le(f32x4::ONE + eps).to_bitmask()
+        & f32x4::splat(ray.t_min).simd_lt(t).to_bitmask()
+        & t.simd_lt(f32x4::splat(t_max)).to_bitmask();
+    if ok == 0 {
+        return None;
+    }
+    let (ta, ua, va) = (t.to_array(), u.to_array(), v.to_array());
+    let mut best: Option<(f32, u32, f32, f32)> = None;
+    for lane in 0..4 {
+        if ok & (1 << lane) != 0 && tri.id[lane] != u32::MAX && best.is_none_or(|b| ta[lane] < b.0)
+        {
+            best = Some((ta[lane], tri.id[lane], ua[lane], va[lane]));
+        }
+    }
+    best
+}
+
+/// A pending entry of the 4-wide traversal: a node and the ray's entry distance. Callers that
+/// trace many rays keep a `Vec<Pending>` and pass it to [`closest_hit4_with`] to avoid setting
+/// up a stack per ray.
 #[derive(Debug, Clone, Copy)]
 pub struct Pending {
     index: u32,
-    count: u32,
     t: f32,
 }
 
 /// The nearest triangle along the ray, if any, walking the 4-wide hierarchy.
-pub fn closest_hit4(nodes: &[Bvh4Node], triangles: &[Triangle], ray: &Ray) -> Option<Hit> {
-    closest_hit4_with(&mut Vec::with_capacity(STACK), nodes, triangles, ray)
+pub fn closest_hit4(bvh: &Bvh4, ray: &Ray) -> Option<Hit> {
+    closest_hit4_with(&mut Vec::with_capacity(STACK), bvh, ray)
 }
 
 /// [`closest_hit4`] with a caller-provided traversal stack (emptied on entry).
 ///
 /// At each node the children the ray enters are found with one 4-wide box test; leaf children
-/// are intersected at once (which shrinks the search distance early), the nearest interior child
-/// is descended into directly, and the others are pushed with their entry distances. Empty child
-/// slots have inverted boxes, so no ray ever enters them.
-pub fn closest_hit4_with(
-    stack: &mut Vec<Pending>,
-    nodes: &[Bvh4Node],
-    triangles: &[Triangle],
-    ray: &Ray,
-) -> Option<Hit> {
+/// are intersected at once, four triangles per test (which shrinks the search distance early),
+/// the nearest interior child is descended into directly, and the others are pushed with their
+/// entry distances. Empty child slots have inverted boxes, so no ray ever enters them.
+pub fn closest_hit4_with(stack: &mut Vec<Pending>, bvh: &Bvh4, ray: &Ray) -> Option<Hit> {
     let mut best: Option<Hit> = None;
     let mut t_best = ray.t_max;
     stack.clear();
-    if nodes.is_empty() {
+    if bvh.nodes.is_empty() {
         return None;
     }
     let mut node_idx = 0u32;
     loop {
-        let node = &nodes[node_idx as usize];
-        let t = box_entry4(ray, node, t_best);
+        let node = &bvh.nodes[node_idx as usize];
+        let (near, mut mask) = box_entry4(ray, node, t_best);
+        let near = near.to_array();
         let mut next: Option<(u32, f32)> = None;
-        for k in 0..4 {
-            let tk = t[k];
+        while mask != 0 {
+            let k = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            let tk = near[k];
             if tk >= t_best {
                 continue;
             }
             if node.count[k] > 0 {
                 let first = node.child[k] as usize;
-                for (i, tri) in triangles[first..first + node.count[k] as usize].iter().enumerate()
-                {
-                    if let Some((th, u, v)) = intersect_triangle(ray, tri, t_best) {
+                for block in &bvh.triangles[first..first + node.count[k] as usize] {
+                    if let Some((th, id, u, v)) = intersect_tri4(ray, block, t_best) {
                         t_best = th;
-                        best = Some(Hit { t: th, triangle: (first + i) as u32, u, v });
+                        best = Some(Hit { t: th, triangle: id, u, v });
                     }
                 }
             } else {
@@ -297,10 +343,10 @@ pub fn closest_hit4_with(
                 match next {
                     None => next = Some(child),
                     Some(current) if tk < current.1 => {
-                        stack.push(Pending { index: current.0, count: 0, t: current.1 });
+                        stack.push(Pending { index: current.0, t: current.1 });
                         next = Some(child);
                     }
-                    Some(_) => stack.push(Pending { index: child.0, count: 0, t: tk }),
+                    Some(_) => stack.push(Pending { index: child.0, t: tk }),
                 }
             }
         }
@@ -318,30 +364,29 @@ pub fn closest_hit4_with(
 }
 
 /// True if any triangle lies along the ray within `(t_min, t_max)`, on the 4-wide hierarchy.
-pub fn any_hit4(nodes: &[Bvh4Node], triangles: &[Triangle], ray: &Ray) -> bool {
-    let mut stack = [Pending { index: 0, count: 0, t: 0.0 }; STACK];
+pub fn any_hit4(bvh: &Bvh4, ray: &Ray) -> bool {
+    let mut stack = [0u32; STACK];
     let mut sp = 1usize;
-    if nodes.is_empty() {
+    if bvh.nodes.is_empty() {
         return false;
     }
     while sp > 0 {
         sp -= 1;
-        let item = stack[sp];
-        if item.count > 0 {
-            let first = item.index as usize;
-            if triangles[first..first + item.count as usize]
-                .iter()
-                .any(|tri| intersect_triangle(ray, tri, ray.t_max).is_some())
-            {
-                return true;
-            }
-            continue;
-        }
-        let node = &nodes[item.index as usize];
-        let t = box_entry4(ray, node, ray.t_max);
-        for (k, &tk) in t.iter().enumerate() {
-            if tk < f32::INFINITY && sp < STACK && node.child[k] != EMPTY_CHILD {
-                stack[sp] = Pending { index: node.child[k], count: node.count[k], t: tk };
+        let node = &bvh.nodes[stack[sp] as usize];
+        let (_, mut mask) = box_entry4(ray, node, ray.t_max);
+        while mask != 0 {
+            let k = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            if node.count[k] > 0 {
+                let first = node.child[k] as usize;
+                if bvh.triangles[first..first + node.count[k] as usize]
+                    .iter()
+                    .any(|b| intersect_tri4(ray, b, ray.t_max).is_some())
+                {
+                    return true;
+                }
+            } else if sp < STACK && node.child[k] != EMPTY_CHILD {
+                stack[sp] = node.child[k];
                 sp += 1;
             }
         }

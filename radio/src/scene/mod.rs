@@ -29,9 +29,9 @@ use bytemuck::{Pod, Zeroable};
 use crate::error::SceneError;
 use crate::geometry::{Aabb, Vec3, to_f32, to_vec3};
 use crate::material::Material;
-pub use bvh::{Bvh, Bvh4, Bvh4Node, BvhNode};
+pub use bvh::{Bvh, Bvh4, Bvh4Node, BvhNode, Tri4};
 pub use dsm::Dsm;
-pub use intersect::{Hit, Ray};
+pub use intersect::{Hit, Pending, Ray};
 
 /// One triangle as stored for tracing: a vertex, the two edges from it (precomputed for the
 /// Möller–Trumbore test), and the indices of its material, plane and mesh. 48 bytes, mirrored
@@ -101,7 +101,7 @@ pub struct MeshInfo {
 pub struct SceneOptions {
     /// Cell size of the digital surface model, metres (default 1).
     pub dsm_cell_m: f64,
-    /// Triangles with a longer edge are split for tracing; `None` (default): a thirty-second of
+    /// Triangles with a longer edge are split for tracing; `None` (default): an eighth of
     /// the scene's extent, at least 4 m.
     pub max_triangle_edge_m: Option<f64>,
 }
@@ -116,8 +116,11 @@ impl Default for SceneOptions {
 #[derive(Debug, Clone)]
 pub struct Scene {
     triangles: Vec<Triangle>,
+    /// The hierarchies cover `triangles[..n_bvh]`; the rest belong to the ground.
+    n_bvh: usize,
     bvh: Bvh,
     bvh4: Bvh4,
+    ground: Option<Ground>,
     planes: Vec<Plane>,
     materials: Vec<Material>,
     meshes: Vec<MeshInfo>,
@@ -215,9 +218,9 @@ impl SceneBuilder {
                 options.dsm_cell_m
             )));
         }
-        // Large triangles (a ground plane of two triangles spanning the city) would give every
-        // BVH node near the root a box as large as the scene, and every ray would descend into
-        // them. They are split at their edge midpoints until no edge exceeds a thirty-second of
+        // Large triangles (a ground of two triangles spanning the city, when it cannot be taken
+        // out of the hierarchy as a flat ground) would give every BVH node near the root a box
+        // as large as the scene, and every ray would descend into them. They are split at their edge midpoints until no edge exceeds an eighth of
         // the scene's extent (or the explicit limit), which keeps the boxes tight.
         let mut extent = Aabb::EMPTY;
         for m in &self.meshes {
@@ -226,10 +229,13 @@ impl SceneBuilder {
             }
         }
         let span = extent.extent().iter().fold(0.0f32, |a, &b| a.max(b));
-        let max_edge = options.max_triangle_edge_m.unwrap_or((f64::from(span) / 32.0).max(4.0));
+        let max_edge = options.max_triangle_edge_m.unwrap_or((f64::from(span) / 8.0).max(4.0));
         let mut triangles = Vec::new();
         let mut planes: Vec<Plane> = Vec::new();
         let mut plane_keys: HashMap<(u32, [i64; 4]), u32> = HashMap::new();
+        // Area and horizontal extent of each plane, to recognise the ground.
+        let mut plane_area: Vec<f64> = Vec::new();
+        let mut plane_box: Vec<Aabb> = Vec::new();
         let mut meshes = Vec::with_capacity(self.meshes.len());
         let mut notes = self.notes;
         let mut n_degenerate = 0usize;
@@ -259,8 +265,14 @@ impl SceneBuilder {
                 );
                 let plane = *plane_keys.entry(key).or_insert_with(|| {
                     planes.push(Plane { normal, offset, material: mesh.material });
+                    plane_area.push(0.0);
+                    plane_box.push(Aabb::EMPTY);
                     (planes.len() - 1) as u32
                 });
+                plane_area[plane as usize] += 0.5 * area2;
+                for v in [a, b, c] {
+                    plane_box[plane as usize].grow(to_f32(&v));
+                }
                 n += split_into(&mut triangles, [a, b, c], max_edge, &|a, b, c| {
                     Triangle::new(a, b, c, mesh.material, plane, mesh_idx as u32)
                 });
@@ -285,8 +297,17 @@ impl SceneBuilder {
                 bounds.grow(v);
             }
         }
-        let bvh = Bvh::build(&mut triangles);
-        let bvh4 = Bvh4::from_binary(&bvh);
+        let ground = find_ground(&planes, &plane_area, &plane_box, &bounds);
+        // Ground triangles go last, outside the hierarchy: rays meet the ground analytically.
+        let n_bvh = match &ground {
+            Some(g) => {
+                triangles.sort_by_key(|t| t.plane == g.plane);
+                triangles.iter().take_while(|t| t.plane != g.plane).count()
+            }
+            None => triangles.len(),
+        };
+        let bvh = Bvh::build(&mut triangles[..n_bvh]);
+        let bvh4 = Bvh4::from_binary(&bvh, &triangles);
         let dsm = Dsm::build(&triangles, &bounds, options.dsm_cell_m);
         if dsm.cell_m > options.dsm_cell_m {
             notes.push(format!(
@@ -299,8 +320,10 @@ impl SceneBuilder {
         }
         Ok(Scene {
             triangles,
+            n_bvh,
             bvh,
             bvh4,
+            ground,
             planes,
             materials: self.materials,
             meshes,
@@ -308,6 +331,85 @@ impl SceneBuilder {
             dsm,
             notes,
         })
+    }
+}
+
+/// A flat, rectangular ground at the bottom of the scene, intersected analytically rather than
+/// through the BVH. Almost every ray that goes down ends on it, and its many large triangles
+/// would otherwise crowd the hierarchy near the ground. 32 bytes, mirrored in WGSL.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
+pub struct Ground {
+    /// Height of the ground, metres.
+    pub z: f32,
+    /// Smallest x covered.
+    pub x_min: f32,
+    /// Largest x covered.
+    pub x_max: f32,
+    /// Smallest y covered.
+    pub y_min: f32,
+    /// Largest y covered.
+    pub y_max: f32,
+    /// Index into [`Scene::planes`].
+    pub plane: u32,
+    /// Index into [`Scene::materials`].
+    pub material: u32,
+    /// Padding to 32 bytes.
+    pub _pad: u32,
+}
+
+/// The ground, if one plane is horizontal, at the bottom of the scene, fills its own bounding
+/// rectangle (so that the rectangle is exactly the surface) and spans nearly all of the scene.
+fn find_ground(planes: &[Plane], area: &[f64], boxes: &[Aabb], bounds: &Aabb) -> Option<Ground> {
+    let scene_area =
+        f64::from(bounds.max[0] - bounds.min[0]) * f64::from(bounds.max[1] - bounds.min[1]);
+    let (idx, plane) = planes
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.normal.z > 1.0 - 1e-9)
+        .max_by(|a, b| area[a.0].total_cmp(&area[b.0]))?;
+    let b = &boxes[idx];
+    let rect = f64::from(b.max[0] - b.min[0]) * f64::from(b.max[1] - b.min[1]);
+    let lowest = f64::from(bounds.min[2]) >= plane.offset - 1e-3;
+    let filled = (area[idx] - rect).abs() <= 1e-6 * rect.max(1.0);
+    (lowest && filled && rect >= 0.9 * scene_area).then_some(Ground {
+        z: plane.offset as f32,
+        x_min: b.min[0],
+        x_max: b.max[0],
+        y_min: b.min[1],
+        y_max: b.max[1],
+        plane: idx as u32,
+        material: plane.material,
+        _pad: 0,
+    })
+}
+
+/// Where a ray meets a surface of the scene.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SurfaceHit {
+    /// Distance along the ray.
+    pub t: f32,
+    /// Index into [`Scene::planes`].
+    pub plane: u32,
+    /// Index into [`Scene::materials`].
+    pub material: u32,
+}
+
+impl Ground {
+    /// Where the ray meets the ground within `(t_min, t_max)`, if it does.
+    #[inline]
+    pub fn intersect(&self, ray: &Ray, t_max: f32) -> Option<f32> {
+        let dz = ray.dir[2];
+        if dz == 0.0 {
+            return None;
+        }
+        let t = (self.z - ray.origin[2]) / dz;
+        if !(t > ray.t_min && t < t_max) {
+            return None;
+        }
+        let x = ray.origin[0] + t * ray.dir[0];
+        let y = ray.origin[1] + t * ray.dir[1];
+        (x >= self.x_min && x <= self.x_max && y >= self.y_min && y <= self.y_max).then_some(t)
     }
 }
 
@@ -361,9 +463,9 @@ impl Scene {
         &self.bvh
     }
 
-    /// The 4-wide BVH nodes the CPU tracer walks, root first.
-    pub fn bvh4_nodes(&self) -> &[Bvh4Node] {
-        &self.bvh4.nodes
+    /// The 4-wide BVH the CPU tracer walks.
+    pub fn bvh4(&self) -> &Bvh4 {
+        &self.bvh4
     }
 
     /// The planes.
@@ -398,9 +500,33 @@ impl Scene {
 
     /// The nearest surface hit by the ray from `origin` along the unit vector `dir`, between
     /// `t_min` and `t_max` metres.
-    pub fn closest_hit(&self, origin: &Vec3, dir: &Vec3, t_min: f64, t_max: f64) -> Option<Hit> {
+    pub fn closest_hit(
+        &self,
+        origin: &Vec3,
+        dir: &Vec3,
+        t_min: f64,
+        t_max: f64,
+    ) -> Option<SurfaceHit> {
         let ray = Ray::new(to_f32(origin), to_f32(dir), t_min as f32, t_max as f32);
-        intersect::closest_hit4(&self.bvh4.nodes, &self.triangles, &ray)
+        self.trace(&ray, &mut Vec::new())
+    }
+
+    /// The nearest surface along `ray`, with a reusable traversal stack.
+    #[inline]
+    pub fn trace(&self, ray: &Ray, stack: &mut Vec<intersect::Pending>) -> Option<SurfaceHit> {
+        let ground = self.ground.and_then(|g| g.intersect(ray, ray.t_max).map(|t| (g, t)));
+        // The ground bounds the search: nothing beyond it matters.
+        let limited = match ground {
+            Some((_, t)) => Ray { t_max: t, ..*ray },
+            None => *ray,
+        };
+        match intersect::closest_hit4_with(stack, &self.bvh4, &limited) {
+            Some(hit) => {
+                let tri = &self.triangles[hit.triangle as usize];
+                Some(SurfaceHit { t: hit.t, plane: tri.plane, material: tri.material })
+            }
+            None => ground.map(|(g, t)| SurfaceHit { t, plane: g.plane, material: g.material }),
+        }
     }
 
     /// True if a surface lies strictly between `a` and `b` (ignoring `eps` metres at each end).
@@ -412,7 +538,26 @@ impl Scene {
         }
         let dir = d / len;
         let ray = Ray::new(to_f32(a), to_f32(&dir), eps as f32, (len - eps) as f32);
-        intersect::any_hit4(&self.bvh4.nodes, &self.triangles, &ray)
+        self.ground.is_some_and(|g| g.intersect(&ray, ray.t_max).is_some())
+            || intersect::any_hit4(&self.bvh4, &ray)
+    }
+
+    /// True if a surface lies along `ray` within its `(t_min, t_max)`.
+    #[inline]
+    pub fn occluded_ray(&self, ray: &Ray) -> bool {
+        self.ground.is_some_and(|g| g.intersect(ray, ray.t_max).is_some())
+            || intersect::any_hit4(&self.bvh4, ray)
+    }
+
+    /// The ground plane handled analytically, if the scene has one.
+    pub fn ground(&self) -> Option<&Ground> {
+        self.ground.as_ref()
+    }
+
+    /// How many triangles (from the start of [`Scene::triangles`]) the hierarchies cover; the
+    /// others are the ground's.
+    pub fn n_bvh_triangles(&self) -> usize {
+        self.n_bvh
     }
 
     /// The geometric normal of triangle `i` (unit, canonical sign, as its plane's).
@@ -463,8 +608,13 @@ mod tests {
         let hit =
             scene.closest_hit(&vec3(1.0, 2.0, 5.0), &vec3(0.0, 0.0, -1.0), 0.0, 100.0).unwrap();
         assert!((hit.t - 5.0).abs() < 1e-5);
-        let p = scene.triangle_point(hit.triangle, hit.u, hit.v);
-        assert!((p - vec3(1.0, 2.0, 0.0)).norm() < 1e-4);
+        assert_eq!(hit.plane, 0);
+        // A lone quad is a ground: it is met analytically, outside the hierarchy.
+        assert!(scene.ground().is_some());
+        assert_eq!(scene.n_bvh_triangles(), 0);
+        assert!(
+            scene.closest_hit(&vec3(11.0, 2.0, 5.0), &vec3(0.0, 0.0, -1.0), 0.0, 100.0).is_none()
+        );
         assert!(scene.occluded(&vec3(0.0, 0.0, 1.0), &vec3(0.0, 0.0, -1.0), 1e-3));
         assert!(!scene.occluded(&vec3(0.0, 0.0, 1.0), &vec3(5.0, 0.0, 1.0), 1e-3));
     }

@@ -39,12 +39,19 @@ proptest! {
         prop_assume!(d.norm() > 1e-3);
         let dir = d.normalize();
         let ray = Ray::new(to_f32(&origin), to_f32(&dir), 1e-4, 1e4);
+        // Brute force over every triangle, the ground's included.
         let brute = scene.triangles().iter().filter_map(|t| intersect::intersect_triangle(&ray, t, 1e4).map(|h| h.0)).fold(f32::INFINITY, f32::min);
+        let traced = scene.closest_hit(&origin, &dir, 1e-4, 1e4).map_or(f32::INFINITY, |h| h.t);
+        prop_assert_eq!(traced, brute);
+        // The hierarchies alone, over the triangles they cover.
+        let covered = &scene.triangles()[..scene.n_bvh_triangles()];
+        let brute_bvh = covered.iter().filter_map(|t| intersect::intersect_triangle(&ray, t, 1e4).map(|h| h.0)).fold(f32::INFINITY, f32::min);
         let binary = intersect::closest_hit(scene.bvh_nodes(), scene.triangles(), &ray).map_or(f32::INFINITY, |h| h.t);
-        let wide = intersect::closest_hit4(scene.bvh4_nodes(), scene.triangles(), &ray).map_or(f32::INFINITY, |h| h.t);
-        prop_assert_eq!(binary, brute);
-        prop_assert_eq!(wide, brute);
-        prop_assert_eq!(intersect::any_hit4(scene.bvh4_nodes(), scene.triangles(), &ray), brute.is_finite());
+        let wide = intersect::closest_hit4(scene.bvh4(), &ray).map_or(f32::INFINITY, |h| h.t);
+        prop_assert_eq!(binary, brute_bvh);
+        prop_assert_eq!(wide, brute_bvh);
+        prop_assert_eq!(intersect::any_hit4(scene.bvh4(), &ray), brute_bvh.is_finite());
+        prop_assert_eq!(scene.occluded(&origin, &(origin + dir * 1e4), 1e-4), brute.is_finite() && brute < 1e4 - 1e-4);
     }
 }
 
