@@ -1,0 +1,36 @@
+//! Topology import and export: Internet Topology Zoo GraphML, SNDlib native files, and the
+//! project's nodes.csv + links.csv (documented in `docs/transport.md`).
+
+pub mod csv;
+pub mod graphml;
+pub mod sndlib;
+
+use crate::error::TopologyError;
+use crate::topology::{FIBRE_SPEED_M_PER_S, Link, NodeId, Topology, default_buffer_bytes};
+
+/// The propagation delay between two nodes from their positions (great circle or straight line,
+/// at 2·10⁸ m/s), or `None` if either position is unknown.
+pub(crate) fn delay_between(topo: &Topology, a: NodeId, b: NodeId) -> Option<f64> {
+    let (pa, pb) = (topo.node(a).ok()?.position?, topo.node(b).ok()?.position?);
+    pa.distance_m(&pb).map(|d| d / FIBRE_SPEED_M_PER_S)
+}
+
+/// A link with the defaults importers use for what a format does not say: a buffer of 100 ms at
+/// the link's rate and IGP weight 1.
+pub(crate) fn imported_link(capacity_bps: f64, delay_s: f64, igp_weight: f64) -> Link {
+    Link {
+        name: String::new(),
+        capacity_bps,
+        delay_s,
+        buffer_bytes: default_buffer_bytes(capacity_bps),
+        igp_weight,
+        up: true,
+    }
+}
+
+/// Turns an I/O error into one naming the file.
+pub(crate) fn io_error(
+    path: &std::path::Path,
+) -> impl FnOnce(std::io::Error) -> TopologyError + '_ {
+    move |source| TopologyError::Io { path: path.to_path_buf(), source }
+}

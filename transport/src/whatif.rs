@@ -1,0 +1,234 @@
+//! What-if operations on a topology and a timeline of them.
+//!
+//! An [`Operation`] changes a [`Topology`] in place: fail or restore a link or a node, change a
+//! link's capacity, re-home a site to another aggregation node. A [`Timeline`] orders operations
+//! in time; the flow-level replay ([`crate::replay`]) applies those due at each interval's start
+//! and the packet simulator ([`crate::packet`]) applies them at their exact times, re-routing
+//! every flow.
+//!
+//! Operations are written in text as
+//!
+//! | text | operation |
+//! |---|---|
+//! | `fail-link A->B` | link named `A->B` goes down |
+//! | `restore-link A->B` | it comes back |
+//! | `fail-node X` / `restore-node X` | node `X` and all its links |
+//! | `capacity A->B 10e9` | capacity of `A->B` becomes 10 Gbit/s |
+//! | `rehome SITE FROM TO` | site `SITE` moves from aggregation `FROM` to `TO` |
+//!
+//! Link names are those of the topology (importers name directed links `from->to`);
+//! `fail-link`, `restore-link` and `capacity` also take a pair `A<->B` for both directions.
+
+use sim_core::SimTime;
+
+use crate::error::TopologyError;
+use crate::topology::{LinkId, NodeId, Topology};
+
+/// One change to a topology.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operation {
+    /// The links go down.
+    FailLinks(Vec<LinkId>),
+    /// The links come back.
+    RestoreLinks(Vec<LinkId>),
+    /// The node and its links go down.
+    FailNode(NodeId),
+    /// The node comes back.
+    RestoreNode(NodeId),
+    /// The links' capacity changes.
+    SetCapacity {
+        /// The links.
+        links: Vec<LinkId>,
+        /// The new capacity, bit/s.
+        capacity_bps: f64,
+    },
+    /// A site moves from one aggregation node to another.
+    Rehome {
+        /// The site.
+        site: NodeId,
+        /// Its current aggregation node.
+        from: NodeId,
+        /// The new one.
+        to: NodeId,
+    },
+}
+
+impl Operation {
+    /// Checks that the elements named exist and the values are valid, without changing anything.
+    pub fn check(&self, topo: &Topology) -> Result<(), TopologyError> {
+        match self {
+            Operation::FailLinks(ls) | Operation::RestoreLinks(ls) => {
+                ls.iter().try_for_each(|l| topo.link(*l).map(|_| ()))
+            }
+            Operation::FailNode(n) | Operation::RestoreNode(n) => topo.node(*n).map(|_| ()),
+            Operation::SetCapacity { links, capacity_bps } => {
+                for l in links {
+                    let link = topo.link(*l)?;
+                    if !(capacity_bps.is_finite() && *capacity_bps > 0.0) {
+                        return Err(TopologyError::BadCapacity {
+                            link: link.name.clone(),
+                            capacity_bps: *capacity_bps,
+                        });
+                    }
+                }
+                Ok(())
+            }
+            Operation::Rehome { site, from, to } => {
+                for n in [site, from, to] {
+                    topo.node(*n)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Applies the operation.
+    pub fn apply(&self, topo: &mut Topology) -> Result<(), TopologyError> {
+        self.check(topo)?;
+        match self {
+            Operation::FailLinks(ls) => ls.iter().try_for_each(|l| topo.fail_link(*l)),
+            Operation::RestoreLinks(ls) => ls.iter().try_for_each(|l| topo.restore_link(*l)),
+            Operation::FailNode(n) => topo.fail_node(*n),
+            Operation::RestoreNode(n) => topo.restore_node(*n),
+            Operation::SetCapacity { links, capacity_bps } => {
+                links.iter().try_for_each(|l| topo.set_capacity(*l, *capacity_bps))
+            }
+            Operation::Rehome { site, from, to } => topo.rehome(*site, *from, *to).map(|_| ()),
+        }
+    }
+
+    /// Parses the text form (see the module documentation), resolving names in `topo`.
+    pub fn parse(text: &str, topo: &Topology) -> Result<Operation, TopologyError> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let invalid =
+            |why: String| TopologyError::Invalid(format!("what-if operation \"{text}\": {why}"));
+        let links = |name: &str| -> Result<Vec<LinkId>, TopologyError> {
+            if let Some((a, b)) = name.split_once("<->") {
+                let (x, y) = (format!("{a}->{b}"), format!("{b}->{a}"));
+                let mut v = Vec::new();
+                for n in [&x, &y] {
+                    v.push(
+                        topo.link_id(n).ok_or_else(|| invalid(format!("no link named \"{n}\"")))?,
+                    );
+                }
+                Ok(v)
+            } else {
+                Ok(vec![
+                    topo.link_id(name)
+                        .ok_or_else(|| invalid(format!("no link named \"{name}\"")))?,
+                ])
+            }
+        };
+        let node = |name: &str| {
+            topo.node_id(name).ok_or_else(|| invalid(format!("no node named \"{name}\"")))
+        };
+        match words.as_slice() {
+            ["fail-link", l] => Ok(Operation::FailLinks(links(l)?)),
+            ["restore-link", l] => Ok(Operation::RestoreLinks(links(l)?)),
+            ["fail-node", n] => Ok(Operation::FailNode(node(n)?)),
+            ["restore-node", n] => Ok(Operation::RestoreNode(node(n)?)),
+            ["capacity", l, c] => {
+                let capacity_bps: f64 = c.parse().map_err(|_| invalid(format!("\"{c}\" is not a capacity in bit/s")))?;
+                let op = Operation::SetCapacity { links: links(l)?, capacity_bps };
+                op.check(topo)?;
+                Ok(op)
+            }
+            ["rehome", s, f, t] => Ok(Operation::Rehome { site: node(s)?, from: node(f)?, to: node(t)? }),
+            _ => Err(invalid(
+                "expected fail-link L, restore-link L, fail-node N, restore-node N, capacity L BPS or rehome SITE FROM TO".into(),
+            )),
+        }
+    }
+}
+
+/// Operations in time order (equal times keep the order they were added in).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timeline {
+    events: Vec<(SimTime, Operation)>,
+}
+
+impl Timeline {
+    /// An empty timeline.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds an operation at `at`.
+    pub fn push(&mut self, at: SimTime, op: Operation) {
+        let i = self.events.partition_point(|(t, _)| *t <= at);
+        self.events.insert(i, (at, op));
+    }
+
+    /// The operations in order.
+    pub fn iter(&self) -> impl Iterator<Item = &(SimTime, Operation)> {
+        self.events.iter()
+    }
+
+    /// The operations with `from <= time < to`.
+    pub fn due(&self, from: SimTime, to: SimTime) -> &[(SimTime, Operation)] {
+        let a = self.events.partition_point(|(t, _)| *t < from);
+        let b = self.events.partition_point(|(t, _)| *t < to);
+        &self.events[a..b]
+    }
+
+    /// True if there are no operations.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// The number of operations.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::topology::{Link, Role};
+
+    #[test]
+    fn parse_apply_and_order() {
+        let mut t = Topology::new();
+        let [s, a, b] = ["s", "a", "b"].map(|x| t.add_node(x, Role::Aggregation, None).unwrap());
+        let link = Link {
+            name: String::new(),
+            capacity_bps: 1e9,
+            delay_s: 0.001,
+            buffer_bytes: 1 << 20,
+            igp_weight: 1.0,
+            up: true,
+        };
+        t.add_duplex(s, a, link.clone()).unwrap();
+        t.add_duplex(a, b, link).unwrap();
+        let op = Operation::parse("capacity s<->a 5e9", &t).unwrap();
+        op.apply(&mut t).unwrap();
+        assert_eq!(t.link(t.link_id("a->s").unwrap()).unwrap().capacity_bps, 5e9);
+        Operation::parse("fail-link a->b", &t).unwrap().apply(&mut t).unwrap();
+        assert!(!t.is_usable(t.link_id("a->b").unwrap()));
+        Operation::parse("rehome s a b", &t).unwrap().apply(&mut t).unwrap();
+        assert!(t.is_usable(t.link_id("s->b").unwrap()));
+        for bad in [
+            "fail-link x->y",
+            "capacity s->a -1",
+            "explode a",
+            "fail-node zz",
+            "capacity s->a fast",
+        ] {
+            let e = Operation::parse(bad, &t).unwrap_err().to_string();
+            assert!(!e.is_empty(), "{bad}");
+        }
+        let mut tl = Timeline::new();
+        tl.push(SimTime::from_nanos(20), Operation::FailNode(a));
+        tl.push(SimTime::from_nanos(10), Operation::RestoreNode(a));
+        tl.push(SimTime::from_nanos(20), Operation::RestoreNode(b));
+        let order: Vec<_> = tl.iter().map(|(t, _)| t.as_nanos()).collect();
+        assert_eq!(order, vec![10, 20, 20]);
+        assert_eq!(
+            tl.iter().nth(2).unwrap().1,
+            Operation::RestoreNode(b),
+            "equal times keep insertion order"
+        );
+        assert_eq!(tl.due(SimTime::from_nanos(10), SimTime::from_nanos(20)).len(), 1);
+    }
+}
