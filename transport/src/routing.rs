@@ -217,6 +217,38 @@ impl Routing {
     }
 }
 
+/// Nodes reachable from `from` over links in service, by index (true for `from` itself).
+pub fn reachable(topo: &Topology, from: NodeId) -> Vec<bool> {
+    let mut seen = vec![false; topo.node_bound()];
+    if topo.node(from).is_err() {
+        return seen;
+    }
+    seen[from.0 as usize] = true;
+    let mut stack = vec![from];
+    while let Some(u) = stack.pop() {
+        for (l, v) in topo.out_links(u) {
+            if topo.is_usable(l) && !seen[v.0 as usize] {
+                seen[v.0 as usize] = true;
+                stack.push(v);
+            }
+        }
+    }
+    seen
+}
+
+/// Checks that every demand's destination can be reached from its origin over the links in
+/// service; the error names the first demand that cannot (by its index in `demands`).
+pub(crate) fn first_disconnected(
+    topo: &Topology,
+    demands: &[crate::flow::Demand],
+) -> Option<usize> {
+    let mut cache: std::collections::HashMap<NodeId, Vec<bool>> = std::collections::HashMap::new();
+    demands.iter().position(|d| {
+        let r = cache.entry(d.src).or_insert_with(|| reachable(topo, d.src));
+        !r.get(d.dst.0 as usize).copied().unwrap_or(false)
+    })
+}
+
 /// SplitMix64's finaliser: a cheap, well-mixing hash of an integer.
 fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);

@@ -212,7 +212,8 @@ pub fn save(topo: &Topology, nodes_path: &Path, links_path: &Path) -> Result<(),
     Ok(())
 }
 
-/// Reads `demands.csv`: `demand_id, from, to, rate_bps`.
+/// Reads `demands.csv`: `demand_id, from, to, rate_bps`. A demand between nodes that the
+/// topology (as it stands, links in service) does not connect is an error naming its line.
 pub fn load_demands(
     path: &Path,
     topo: &Topology,
@@ -220,6 +221,7 @@ pub fn load_demands(
     let t = Table::read(path, &["demand_id", "from", "to", "rate_bps"])?;
     let mut demands = Vec::new();
     let mut rates = Vec::new();
+    let mut reachable: HashMap<crate::topology::NodeId, Vec<bool>> = HashMap::new();
     for (line, row) in &t.rows {
         let name = t
             .get(row, "demand_id")
@@ -239,6 +241,17 @@ pub fn load_demands(
             .ok_or_else(|| t.err(*line, format!("demand {name} has no rate_bps")))?;
         if !(rate.is_finite() && rate >= 0.0) {
             return Err(t.err(*line, format!("demand {name}: rate {rate} bit/s must be >= 0")));
+        }
+        let reach = reachable.entry(a).or_insert_with(|| crate::routing::reachable(topo, a));
+        if !reach.get(b.0 as usize).copied().unwrap_or(false) {
+            return Err(t.err(
+                *line,
+                format!(
+                    "demand {name}: no path from {} to {} (the topology does not connect them)",
+                    topo.node(a)?.name,
+                    topo.node(b)?.name
+                ),
+            ));
         }
         demands.push(Demand { name, src: a, dst: b });
         rates.push(rate);

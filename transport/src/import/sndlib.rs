@@ -59,6 +59,7 @@ pub fn parse(text: &str) -> Result<SndlibNetwork, String> {
     let mut pending_nodes: Vec<PendingNode> = Vec::new();
     let mut planar = false;
     let mut defaulted_delay = 0usize;
+    let mut demand_lines = Vec::new();
     for (no, raw) in text.lines().enumerate() {
         let line_no = no + 1;
         let line = raw.split('#').next().unwrap_or("").trim();
@@ -229,6 +230,7 @@ pub fn parse(text: &str) -> Result<SndlibNetwork, String> {
                     return Err(format!("line {line_no}: demand {id} goes from a node to itself"));
                 }
                 demands.push(Demand { name: id.clone(), src: a, dst: b });
+                demand_lines.push(line_no);
                 rates.push(value * unit);
             }
             _ => {} // ADMISSIBLE_PATHS and other sections: not used.
@@ -239,6 +241,17 @@ pub fn parse(text: &str) -> Result<SndlibNetwork, String> {
     }
     if !saw.0 || !saw.1 {
         return Err("an SNDlib network needs NODES and LINKS sections".into());
+    }
+    if let Some(k) = crate::routing::first_disconnected(&topo, &demands) {
+        let d = &demands[k];
+        let name = |n| topo.node(n).map(|x| x.name.clone()).unwrap_or_default();
+        return Err(format!(
+            "line {}: demand {}: no path from {} to {} (the network does not connect them)",
+            demand_lines[k],
+            d.name,
+            name(d.src),
+            name(d.dst)
+        ));
     }
     if defaulted_delay > 0 {
         let why = if planar {

@@ -442,17 +442,17 @@ impl Net {
                     Some(d) => (d.sample(&mut flow.rng).round() as u32).max(1),
                     None => *fixed,
                 };
-                (bytes, now + secs_to_ns(gap.sample(&mut flow.rng)))
+                (bytes, now.saturating_add(secs_to_ns(gap.sample(&mut flow.rng))))
             }
             Source::Cbr { gap_ns, next_ns, bytes } => {
                 *next_ns += *gap_ns;
                 (*bytes, (*next_ns).round() as u64)
             }
             Source::OnOff { gap_ns, bytes, on, off, on_until } => {
-                let mut next = now + *gap_ns;
+                let mut next = now.saturating_add(*gap_ns);
                 if next >= *on_until {
-                    let resume = *on_until + secs_to_ns(off.sample(&mut flow.rng));
-                    *on_until = resume + secs_to_ns(on.sample(&mut flow.rng)).max(1);
+                    let resume = on_until.saturating_add(secs_to_ns(off.sample(&mut flow.rng)));
+                    *on_until = resume.saturating_add(secs_to_ns(on.sample(&mut flow.rng)).max(1));
                     next = resume;
                 }
                 (*bytes, next)
@@ -611,6 +611,13 @@ impl PacketSimulation {
             }
             op.check(topo).map_err(|e| config_error(format!("what-if operation at {at}: {e}")))?;
         }
+        if topo.node_bound() > usize::from(u16::MAX) {
+            return Err(config_error(format!(
+                "the packet model takes topologies of up to {} nodes; this one has {}",
+                u16::MAX,
+                topo.node_bound()
+            )));
+        }
         let streams = RngStreams::new(cfg.seed);
         let mut states = Vec::with_capacity(flows.len());
         if flows.len() >= u32::MAX as usize {
@@ -742,9 +749,12 @@ impl PacketSimulation {
             let (net, sched) = sim.parts_mut();
             for (i, f) in net.flows.iter_mut().enumerate() {
                 let first = match &mut f.source {
-                    Source::Poisson { gap, .. } => f.start_ns + secs_to_ns(gap.sample(&mut f.rng)),
+                    Source::Poisson { gap, .. } => {
+                        f.start_ns.saturating_add(secs_to_ns(gap.sample(&mut f.rng)))
+                    }
                     Source::OnOff { on, on_until, .. } => {
-                        *on_until = f.start_ns + secs_to_ns(on.sample(&mut f.rng)).max(1);
+                        *on_until =
+                            f.start_ns.saturating_add(secs_to_ns(on.sample(&mut f.rng)).max(1));
                         f.start_ns
                     }
                     Source::Cbr { .. } | Source::Tcp(_) => f.start_ns,

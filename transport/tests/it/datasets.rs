@@ -155,6 +155,24 @@ fn bad_input_names_file_and_element() {
         FlowModel::new(&t, &routing, &[Demand { name: "back".into(), src: b, dst: a }]).unwrap();
     let alloc = m.allocate(&[1e6]).unwrap();
     assert_eq!((alloc.routable[0], alloc.unserved_bps[0]), (false, 1e6));
+    let back = write("back.csv", "demand_id,from,to,rate_bps\nd1,A,B,5\nd2,B,A,5\n");
+    let e = topo_csv::load_demands(&back, &t).unwrap_err().to_string();
+    assert!(
+        e.contains("back.csv") && e.contains("line 3") && e.contains("d2") && e.contains("no path"),
+        "{e}"
+    );
+    let island = write(
+        "island.txt",
+        "NODES (\n A ( 0 0 )\n B ( 1 1 )\n C ( 2 2 )\n)\nLINKS (\n L1 ( A B ) 10 0 0 0 ( )\n)\nDEMANDS (\n D1 ( A B ) 1 5 UNLIMITED\n D2 ( A C ) 1 5 UNLIMITED\n)\n",
+    );
+    let e = sndlib::load(&island).unwrap_err().to_string();
+    assert!(
+        e.contains("island.txt")
+            && e.contains("line 11")
+            && e.contains("D2")
+            && e.contains("no path"),
+        "{e}"
+    );
     let demands = write("demands.csv", "demand_id,from,to,rate_bps\nd1,A,Q,5\n");
     let e = topo_csv::load_demands(&demands, &t).unwrap_err().to_string();
     assert!(e.contains("demands.csv") && e.contains("line 2") && e.contains("\"Q\""), "{e}");
