@@ -78,6 +78,8 @@ struct Scratch {
     frozen_load: Vec<f64>,
     /// Sum of the fractions of rising demands on each link.
     active_share: Vec<f64>,
+    /// Number of rising demands on each link (the share alone can keep a rounding residue).
+    rising: Vec<u32>,
     frozen: Vec<bool>,
     order: Vec<u32>,
     /// Links that still carry rising demands.
@@ -243,7 +245,8 @@ impl FlowModel {
     }
 }
 
-/// A fraction sum below this counts as no rising demand on the link (rounding residue).
+/// The smallest fraction sum a link with rising demands is taken to have (ECMP fractions are at
+/// least 1/paths; this only guards against rounding).
 const NO_SHARE: f64 = 1e-12;
 
 /// Max-min fair rates by progressive filling with demand caps and split routes.
@@ -269,14 +272,19 @@ fn progressive_filling(
     s.frozen_load.resize(n_links, 0.0);
     s.active_share.clear();
     s.active_share.resize(n_links, 0.0);
+    s.rising.clear();
+    s.rising.resize(n_links, 0);
     s.frozen.clear();
     s.frozen.resize(n, false);
+    let mut active = 0usize;
     for (k, route) in routes.iter().enumerate() {
         match route {
             Some(r) if offered[k] > 0.0 => {
                 for &(l, f) in r {
                     s.active_share[l as usize] += f;
+                    s.rising[l as usize] += 1;
                 }
+                active += 1;
             }
             _ => {
                 s.frozen[k] = true;
@@ -285,33 +293,36 @@ fn progressive_filling(
         }
     }
     s.live.clear();
-    s.live.extend((0..n_links as u32).filter(|&l| s.active_share[l as usize] > NO_SHARE));
+    s.live.extend((0..n_links as u32).filter(|&l| s.rising[l as usize] > 0));
     // Demands by offered rate: those below a level are a prefix.
     s.order.clear();
     s.order.extend((0..n as u32).filter(|&k| !s.frozen[k as usize]));
     s.order.sort_by(|&x, &y| offered[x as usize].total_cmp(&offered[y as usize]).then(x.cmp(&y)));
     let freeze = |k: usize, rate: f64, s: &mut Scratch, rates: &mut [f64]| {
         if s.frozen[k] {
-            return;
+            return false;
         }
         s.frozen[k] = true;
         rates[k] = rate;
         if let Some(r) = &routes[k] {
             for &(l, f) in r {
-                s.active_share[l as usize] -= f;
-                s.frozen_load[l as usize] += rate * f;
+                let l = l as usize;
+                s.rising[l] -= 1;
+                s.active_share[l] = if s.rising[l] == 0 { 0.0 } else { s.active_share[l] - f };
+                s.frozen_load[l] += rate * f;
             }
         }
+        true
     };
     let mut next_cap = 0usize;
     let mut level = 0.0f64;
-    loop {
+    while active > 0 {
         // The lowest fill level among links with rising demands.
         let mut lowest = f64::INFINITY;
         let mut which = None;
         for &l in &s.live {
             let l = l as usize;
-            let fill = (capacity[l] - s.frozen_load[l]) / s.active_share[l];
+            let fill = (capacity[l] - s.frozen_load[l]) / s.active_share[l].max(NO_SHARE);
             if fill < lowest {
                 lowest = fill;
                 which = Some(l);
@@ -326,7 +337,9 @@ fn progressive_filling(
                     break;
                 }
                 level = level.max(offered[k]);
-                freeze(k, offered[k], s, rates);
+                if freeze(k, offered[k], s, rates) {
+                    active -= 1;
+                }
                 capped = true;
             }
             next_cap += 1;
@@ -336,11 +349,15 @@ fn progressive_filling(
             let Some(l) = which else { break };
             level = level.max(lowest);
             for &(k, _) in &users[l] {
-                freeze(k as usize, level, s, rates);
+                if freeze(k as usize, level, s, rates) {
+                    active -= 1;
+                }
             }
         }
-        let (share, live) = (&s.active_share, &mut s.live);
-        live.retain(|&l| share[l as usize] > NO_SHARE);
+        // A link leaves the live set when no rising demand crosses it (every pass freezes at
+        // least one demand or empties a link, so the loop ends).
+        let (rising, live) = (&s.rising, &mut s.live);
+        live.retain(|&l| rising[l as usize] > 0);
     }
 }
 

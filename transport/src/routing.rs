@@ -121,7 +121,10 @@ impl Routing {
                         continue;
                     }
                     for &(l, v, w) in &outgoing[u] {
-                        if dist[v as usize].is_finite() && equal(dist[u], w + dist[v as usize]) {
+                        // Strictly closer as well as equal cost: the tolerance must never let two
+                        // nodes be each other's next hop (a loop).
+                        let dv = dist[v as usize];
+                        if dv.is_finite() && dv < dist[u] && equal(dist[u], w + dv) {
                             hops.push((l, NodeId(v)));
                         }
                     }
@@ -315,6 +318,23 @@ mod tests {
         assert_eq!(r.distance(a, d), None);
         assert!(r.ecmp_fractions(a, d).is_none());
         assert!(r.flow_path(a, d, 1).is_none());
+    }
+
+    #[test]
+    fn near_equal_costs_never_make_a_loop() {
+        // x and y are both 1000 from d, and 1e-7 from each other: within the equal-cost
+        // tolerance, but neither is closer, so neither is the other's next hop.
+        let mut t = Topology::new();
+        let [x, y, d] = ["x", "y", "d"].map(|n| t.add_node(n, Role::Core, None).unwrap());
+        t.add_duplex(x, d, link(1000.0)).unwrap();
+        t.add_duplex(y, d, link(1000.0)).unwrap();
+        t.add_duplex(x, y, link(1e-7)).unwrap();
+        let r = Routing::compute(&t, Metric::IgpWeight);
+        assert_eq!(r.next_hops(x, d).len(), 1);
+        assert_eq!(r.flow_path(x, d, 7).unwrap().len(), 1);
+        let f = r.ecmp_fractions(x, d).unwrap();
+        assert_eq!(f.len(), 1);
+        assert!((f[0].1 - 1.0).abs() < 1e-12);
     }
 
     #[test]

@@ -257,6 +257,9 @@ impl Topology {
         if !(link.delay_s.is_finite() && link.delay_s >= 0.0) {
             return Err(bad(format!("delay {} s must be finite and >= 0", link.delay_s)));
         }
+        if link.buffer_bytes == 0 {
+            return Err(bad("the buffer must hold at least one byte".into()));
+        }
         if !(link.igp_weight.is_finite() && link.igp_weight > 0.0) {
             return Err(bad(format!("IGP weight {} must be finite and > 0", link.igp_weight)));
         }
@@ -438,8 +441,9 @@ impl Topology {
     }
 
     /// Re-homes `site` from aggregation node `from` to `to`: its links to and from `from` go down,
-    /// and links with the same parameters to and from `to` come up (delay recomputed from the
-    /// positions when both are known). Links are never removed, so link ids stay valid for
+    /// and for each of them a link to or from `to` comes up: one that is down between them (left
+    /// by an earlier re-homing) if there is one, else a new link with the same parameters (delay
+    /// recomputed from the positions when both are known). Links are never removed, so link ids stay valid for
     /// everything that refers to them (statistics, packets in flight), and re-homing back restores
     /// the original links. Returns the links now in service between `site` and `to`.
     pub fn rehome(
@@ -477,11 +481,18 @@ impl Topology {
             (Some(a), Some(b)) => a.distance_m(&b),
             _ => None,
         };
-        let mut new = Vec::new();
+        let mut new: Vec<LinkId> = Vec::new();
         for (outgoing, e) in old {
             self.graph[e].up = false;
             let (a, b) = if outgoing { (s, t) } else { (t, s) };
-            let existing = self.graph.edges_connecting(a, b).map(|x| x.id()).min();
+            // A link that is down between them (from an earlier re-homing) comes back, one per
+            // old link, so parallel links move one for one.
+            let existing = self
+                .graph
+                .edges_connecting(a, b)
+                .filter(|x| !x.weight().up && !new.contains(&LinkId(x.id().index() as u32)))
+                .map(|x| x.id())
+                .min();
             let id = match existing {
                 Some(x) => {
                     self.graph[x].up = true;
@@ -551,6 +562,27 @@ mod tests {
     }
 
     #[test]
+    fn rehome_moves_parallel_links_one_for_one() {
+        let mut t = Topology::new();
+        let site = t.add_node("site", Role::CellSite, None).unwrap();
+        let a = t.add_node("a", Role::Aggregation, None).unwrap();
+        let b = t.add_node("b", Role::Aggregation, None).unwrap();
+        let first = t.add_duplex(site, a, link(1e9)).unwrap();
+        let second = t.add_duplex(site, a, link(2e9)).unwrap();
+        let new = t.rehome(site, a, b).unwrap();
+        assert_eq!(new.len(), 4, "two parallel links each way");
+        let caps: Vec<f64> = new.iter().map(|l| t.link(*l).unwrap().capacity_bps).collect();
+        assert_eq!(caps.iter().sum::<f64>(), 6e9, "both capacities move: {caps:?}");
+        let back = t.rehome(site, b, a).unwrap();
+        let mut back_sorted = back.clone();
+        back_sorted.sort();
+        let mut original = vec![first.0, first.1, second.0, second.1];
+        original.sort();
+        assert_eq!(back_sorted, original, "every original link returns");
+        assert!(new.iter().all(|l| !t.is_usable(*l)));
+    }
+
+    #[test]
     fn bad_links_are_rejected() {
         let mut t = Topology::new();
         let a = t.add_node("a", Role::Core, None).unwrap();
@@ -565,6 +597,7 @@ mod tests {
                 .is_err()
         );
         assert!(t.set_capacity(LinkId(42), 1.0).is_err());
+        assert!(t.add_link(a, b, Link { buffer_bytes: 0, ..link(1.0) }).is_err());
     }
 
     #[test]

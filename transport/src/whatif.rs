@@ -16,8 +16,9 @@
 //! | `capacity A->B 10e9` | capacity of `A->B` becomes 10 Gbit/s |
 //! | `rehome SITE FROM TO` | site `SITE` moves from aggregation `FROM` to `TO` |
 //!
-//! Link names are those of the topology (importers name directed links `from->to`);
-//! `fail-link`, `restore-link` and `capacity` also take a pair `A<->B` for both directions.
+//! A link is named as in the topology (importers name directed links `from->to`), or as
+//! `A->B` with node names (every link from `A` to `B`); `fail-link`, `restore-link` and
+//! `capacity` also take `A<->B` for both directions.
 
 use sim_core::SimTime;
 
@@ -102,21 +103,33 @@ impl Operation {
         let words: Vec<&str> = text.split_whitespace().collect();
         let invalid =
             |why: String| TopologyError::Invalid(format!("what-if operation \"{text}\": {why}"));
+        // A link by its name, or `A->B` by its end nodes (every parallel link), or `A<->B` for
+        // both directions.
+        let between = |a: &str, b: &str| -> Option<Vec<LinkId>> {
+            let (a, b) = (topo.node_id(a)?, topo.node_id(b)?);
+            let v: Vec<LinkId> =
+                topo.out_links(a).into_iter().filter(|(_, to)| *to == b).map(|(l, _)| l).collect();
+            (!v.is_empty()).then_some(v)
+        };
         let links = |name: &str| -> Result<Vec<LinkId>, TopologyError> {
             if let Some((a, b)) = name.split_once("<->") {
-                let (x, y) = (format!("{a}->{b}"), format!("{b}->{a}"));
-                let mut v = Vec::new();
-                for n in [&x, &y] {
-                    v.push(
-                        topo.link_id(n).ok_or_else(|| invalid(format!("no link named \"{n}\"")))?,
-                    );
+                match (between(a, b), between(b, a)) {
+                    (Some(mut x), Some(y)) => {
+                        x.extend(y);
+                        Ok(x)
+                    }
+                    _ => Err(invalid(format!(
+                        "no links both ways between nodes \"{a}\" and \"{b}\""
+                    ))),
                 }
-                Ok(v)
+            } else if let Some(l) = topo.link_id(name) {
+                Ok(vec![l])
+            } else if let Some((a, b)) = name.split_once("->") {
+                between(a, b).ok_or_else(|| {
+                    invalid(format!("no link named \"{name}\" and no link from \"{a}\" to \"{b}\""))
+                })
             } else {
-                Ok(vec![
-                    topo.link_id(name)
-                        .ok_or_else(|| invalid(format!("no link named \"{name}\"")))?,
-                ])
+                Err(invalid(format!("no link named \"{name}\"")))
             }
         };
         let node = |name: &str| {

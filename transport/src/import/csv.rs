@@ -1,7 +1,7 @@
 //! The project's own topology files: `nodes.csv` and `links.csv` (format in `docs/transport.md`),
 //! and demand files.
 //!
-//! `nodes.csv`: `node_id, role` and optionally `lat, lon` or `x_m, y_m`.
+//! `nodes.csv`: `node_id, role` and optionally `lat, lon` or `x_m, y_m`, and `up`.
 //! `links.csv`: `link_id, from, to, capacity_bps` and optionally `delay_s` (empty: from the end
 //! positions), `buffer_bytes` (empty: 100 ms at the link rate), `igp_weight` (empty: 1), `up`
 //! (`true`/`false`), `duplex` (`true` adds the reverse direction too). Export writes every
@@ -92,7 +92,13 @@ pub fn load(nodes_path: &Path, links_path: &Path) -> Result<Topology, TopologyEr
             (_, _, Some(x), Some(y)) => Some(Position::Local { x_m: x, y_m: y }),
             _ => None,
         };
-        topo.add_node(name, role, position).map_err(|e| nodes.err(*line, e.to_string()))?;
+        let id =
+            topo.add_node(name, role, position).map_err(|e| nodes.err(*line, e.to_string()))?;
+        match nodes.get(row, "up") {
+            None | Some("true") | Some("1") => {}
+            Some("false") | Some("0") => topo.fail_node(id)?,
+            Some(v) => return Err(nodes.err(*line, format!("up = \"{v}\" is not true or false"))),
+        }
     }
     let links = Table::read(links_path, &["link_id", "from", "to", "capacity_bps"])?;
     for (line, row) in &links.rows {
@@ -160,7 +166,8 @@ pub fn save(topo: &Topology, nodes_path: &Path, links_path: &Path) -> Result<(),
         path: nodes_path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    w.write_record(["node_id", "role", "lat", "lon", "x_m", "y_m"]).map_err(werr(nodes_path))?;
+    w.write_record(["node_id", "role", "lat", "lon", "x_m", "y_m", "up"])
+        .map_err(werr(nodes_path))?;
     for id in topo.node_ids() {
         let n = topo.node(id)?;
         let (lat, lon, x, y) = match n.position {
@@ -172,8 +179,16 @@ pub fn save(topo: &Topology, nodes_path: &Path, links_path: &Path) -> Result<(),
             }
             None => Default::default(),
         };
-        w.write_record([n.name.clone(), n.role.name().to_string(), lat, lon, x, y])
-            .map_err(werr(nodes_path))?;
+        w.write_record([
+            n.name.clone(),
+            n.role.name().to_string(),
+            lat,
+            lon,
+            x,
+            y,
+            n.up.to_string(),
+        ])
+        .map_err(werr(nodes_path))?;
     }
     w.flush().map_err(io_error(nodes_path))?;
     let mut w = csv::Writer::from_path(links_path).map_err(|e| TopologyError::Format {
@@ -290,9 +305,15 @@ mod tests {
             .unwrap();
         assert!((l.delay_s - 1e-4).abs() < 1e-12, "20 km at 2e8 m/s");
         let (n2, l2) = (dir.join("n2.csv"), dir.join("l2.csv"));
-        save(&t, &n2, &l2).unwrap();
+        let mut failed = t.clone();
+        failed.fail_node(t.node_id("C1").unwrap()).unwrap();
+        save(&failed, &n2, &l2).unwrap();
         let again = load(&n2, &l2).unwrap();
         assert_eq!((again.n_nodes(), again.n_links()), (3, 4));
+        assert!(
+            !again.node(again.node_id("C1").unwrap()).unwrap().up,
+            "node state survives the round trip"
+        );
         for id in t.link_ids() {
             assert_eq!(t.link(id).unwrap().capacity_bps, again.link(id).unwrap().capacity_bps);
         }

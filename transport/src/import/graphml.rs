@@ -70,7 +70,9 @@ fn fmt_err(reason: String) -> TopologyError {
 /// Parses GraphML text.
 pub fn parse(text: &str, options: &GraphmlOptions) -> Result<Topology, TopologyError> {
     let mut reader = quick_xml::Reader::from_str(text);
-    reader.config_mut().trim_text(true);
+    // Text is not trimmed piecewise: a value split around an entity (`St Kitts &amp; Nevis`) keeps
+    // its inner spaces; whole values are trimmed where they are used.
+    reader.config_mut().trim_text(false);
     let line_of = |pos: u64| text[..(pos as usize).min(text.len())].matches('\n').count() + 1;
     // key id -> attribute name, per domain.
     let mut keys: HashMap<(String, String), String> = HashMap::new();
@@ -143,25 +145,64 @@ pub fn parse(text: &str, options: &GraphmlOptions) -> Result<Topology, TopologyE
                             current = Some(("edge", edges.len() - 1));
                         }
                     }
-                    "data" if !empty => data_key = attr(e, "key")?,
+                    "data" if !empty => {
+                        data_key = attr(e, "key")?;
+                        // The value is assembled from text pieces and entity references.
+                        if let (Some(k), Some((domain, i))) = (&data_key, current) {
+                            let name = keys
+                                .get(&(domain.to_string(), k.clone()))
+                                .or_else(|| keys.get(&("all".to_string(), k.clone())))
+                                .cloned()
+                                .unwrap_or_else(|| k.clone());
+                            let map = if domain == "node" {
+                                &mut nodes[i].data
+                            } else {
+                                &mut edges[i].data
+                            };
+                            map.insert(name.clone(), String::new());
+                            data_key = Some(name);
+                        }
+                    }
                     _ => {}
                 }
             }
-            Event::Text(t) => {
-                if let (Some(k), Some((domain, i))) = (&data_key, current) {
-                    let raw = t.xml10_content();
-                    let value = quick_xml::escape::unescape(&raw)
-                        .map_err(|e| fmt_err(format!("line {}: {e}", line_of(pos))))?
-                        .into_owned();
-                    let name = keys
-                        .get(&(domain.to_string(), k.clone()))
-                        .or_else(|| keys.get(&("all".to_string(), k.clone())))
-                        .cloned()
-                        .unwrap_or_else(|| k.clone());
-                    match domain {
-                        "node" => nodes[i].data.insert(name, value),
-                        _ => edges[i].data.insert(name, value),
+            Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) => {
+                if let (Some(name), Some((domain, i))) = (&data_key, current) {
+                    let piece: String = match &event {
+                        Event::Text(t) => quick_xml::escape::unescape(&t.xml10_content())
+                            .map_err(|e| fmt_err(format!("line {}: {e}", line_of(pos))))?
+                            .into_owned(),
+                        Event::CData(c) => AsRef::<str>::as_ref(c).to_string(),
+                        Event::GeneralRef(r) => {
+                            if r.is_char_ref() {
+                                match r.resolve_char_ref() {
+                                    Ok(Some(c)) => c.to_string(),
+                                    _ => {
+                                        return Err(fmt_err(format!(
+                                            "line {}: bad character reference &{};",
+                                            line_of(pos),
+                                            &**r
+                                        )));
+                                    }
+                                }
+                            } else {
+                                match quick_xml::escape::resolve_predefined_entity(r) {
+                                    Some(v) => v.to_string(),
+                                    None => {
+                                        return Err(fmt_err(format!(
+                                            "line {}: unknown entity &{};",
+                                            line_of(pos),
+                                            &**r
+                                        )));
+                                    }
+                                }
+                            }
+                        }
+                        _ => String::new(),
                     };
+                    let map =
+                        if domain == "node" { &mut nodes[i].data } else { &mut edges[i].data };
+                    map.entry(name.clone()).or_default().push_str(&piece);
                 }
             }
             Event::End(e) => match e.name().as_ref() {
@@ -183,11 +224,13 @@ pub fn parse(text: &str, options: &GraphmlOptions) -> Result<Topology, TopologyE
     let mut topo = Topology::new();
     let mut label_count: HashMap<String, usize> = HashMap::new();
     for n in &nodes {
-        *label_count.entry(n.data.get("label").cloned().unwrap_or_default()).or_default() += 1;
+        *label_count
+            .entry(n.data.get("label").map(|l| l.trim().to_string()).unwrap_or_default())
+            .or_default() += 1;
     }
     let mut ids = HashMap::new();
     for n in &nodes {
-        let label = n.data.get("label").cloned().unwrap_or_default();
+        let label = n.data.get("label").map(|l| l.trim().to_string()).unwrap_or_default();
         let name = if label.is_empty() || label_count[&label] > 1 {
             format!("{label} ({})", n.id)
         } else {
@@ -335,6 +378,27 @@ mod tests {
         assert!(t.notes.iter().any(|n| n.contains("self-loop")));
         let n = t.link(t.find_link(p, t.node_id("Nowhere").unwrap()).unwrap()).unwrap();
         assert_eq!((n.capacity_bps, n.delay_s), (1e9, 0.001));
+    }
+
+    #[test]
+    fn entities_in_values_are_resolved() {
+        let text = SMALL
+            .replace(">London<", ">St Kitts &amp; Nevis&#33; <")
+            .replace(">Paris<", "><![CDATA[Par]]>is<");
+        let opts = GraphmlOptions { default_capacity_bps: Some(1e9), default_delay_s: Some(0.001) };
+        let t = parse(&text, &opts).unwrap();
+        assert!(
+            t.node_id("St Kitts & Nevis!").is_some(),
+            "{:?}",
+            t.node_ids().iter().map(|n| t.node(*n).unwrap().name.clone()).collect::<Vec<_>>()
+        );
+        assert!(t.node_id("Paris").is_some());
+        assert!(
+            parse(&SMALL.replace(">London<", ">&bogus;<"), &opts)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown entity &bogus;")
+        );
     }
 
     #[test]

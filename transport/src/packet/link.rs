@@ -224,6 +224,14 @@ impl LinkState {
             return Verdict::Down;
         }
         self.advance(t);
+        // RED sees every arrival (its average moves even when the buffer then turns the packet
+        // away); an early drop comes before the buffer check.
+        if self.red.is_some() && self.red_drops(t) {
+            if in_window {
+                self.counters.drops_aqm += 1;
+            }
+            return Verdict::Aqm;
+        }
         let fits = match self.limit {
             QueueLimit::Packets(k) => self.n < k,
             QueueLimit::Bytes(b) => self.bytes_in_system + u64::from(bytes) <= b,
@@ -233,12 +241,6 @@ impl LinkState {
                 self.counters.drops_tail += 1;
             }
             return Verdict::Tail;
-        }
-        if self.red.is_some() && self.red_drops(t) {
-            if in_window {
-                self.counters.drops_aqm += 1;
-            }
-            return Verdict::Aqm;
         }
         let tx = self.tx_ns(bytes);
         let start = t.max(self.busy_until);
@@ -312,7 +314,9 @@ impl LinkState {
         for e in lost {
             self.add_presence(t, e.depart, w, -1.0);
             let c = &mut self.counters;
-            c.drops_failure += 1;
+            if w.contains(t) {
+                c.drops_failure += 1;
+            }
             if w.contains(e.depart) {
                 c.departures -= 1;
                 c.bytes_out -= u64::from(e.bytes);

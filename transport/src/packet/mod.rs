@@ -27,8 +27,11 @@
 //! fed straight from it (their arrival order is that link's departure order), and the delivery
 //! at the last hop is recorded when the packet leaves the last queue. These shortcuts give
 //! exactly the results of one event per hop ([`PacketConfig::lookahead`] turns them off, and a
-//! test checks that the reports are identical); they are off automatically while a timeline
-//! has operations, where failures must be checked when packets arrive.
+//! test checks that the reports are identical), with one exception: two packets reaching one
+//! link at the very same nanosecond by different routes may be served in the other order (the
+//! engine breaks ties by scheduling order, and the shortcuts schedule some events earlier). They
+//! are off automatically while a timeline has operations, where failures must be checked when
+//! packets arrive.
 //!
 //! # What is measured
 //!
@@ -410,7 +413,7 @@ pub struct LinkReport {
     pub drops_aqm: u64,
     /// Drops because the link was down on arrival.
     pub drops_down: u64,
-    /// Packets in the queue when the link failed.
+    /// Packets in the queue when the link failed (failures inside the window).
     pub drops_failure: u64,
     /// Packets fully transmitted.
     pub departures: u64,
@@ -422,7 +425,8 @@ pub struct LinkReport {
     pub mean_in_system: f64,
     /// Most packets in the system at an arrival.
     pub max_in_system: u32,
-    /// Time from arrival to the last bit sent, of accepted packets.
+    /// Time from arrival to the last bit sent, of accepted packets (a packet later lost in a
+    /// failure counts with the departure it would have had).
     pub sojourn: DurationHistogram,
     /// Start of each queue time-series bin, seconds from the start of the run.
     pub queue_bin_start_s: Vec<f64>,
@@ -433,12 +437,13 @@ pub struct LinkReport {
 }
 
 impl LinkReport {
-    /// The fraction of arrivals dropped for any reason.
+    /// The fraction of arrivals dropped for any reason, lost in a failure included.
     pub fn loss_ratio(&self) -> f64 {
         if self.arrivals == 0 {
             0.0
         } else {
-            (self.drops_tail + self.drops_aqm + self.drops_down) as f64 / self.arrivals as f64
+            (self.drops_tail + self.drops_aqm + self.drops_down + self.drops_failure) as f64
+                / self.arrivals as f64
         }
     }
 }

@@ -343,7 +343,9 @@ impl Net {
     /// `pkt` is dropped at time `t` before taking the link at its `hop`.
     fn lose(&mut self, pkt: Packet, t: u64, sched: &mut Scheduler<Ev>) -> Result<(), TrafficError> {
         let f = pkt.flow as usize;
-        if self.window.contains(pkt.created) {
+        // Counted like deliveries: only what happens before the end of the window (a link fed
+        // ahead of the clock can drop a packet after it).
+        if self.window.contains(pkt.created) && t < self.window.end {
             self.flows[f].counters.lost += 1;
         }
         if matches!(self.flows[f].source, Source::Tcp(_)) {

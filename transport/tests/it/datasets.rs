@@ -55,6 +55,11 @@ fn every_zoo_graphml_loads_or_fails_specifically() {
             Err(e) => failures.push(format!("{name}: {e}")),
         }
     }
+    // Entities in labels are resolved ("St Kitts &amp; Nevis").
+    let columbus = graphml::load(&dir.join("Columbus.graphml"), &lenient).unwrap();
+    assert!(columbus.node_id("St Kitts & Nevis").is_some());
+    let uran = graphml::load(&dir.join("Uran.graphml"), &lenient).unwrap();
+    assert!(uran.node_id("Poznan (GEANT & Internet)").is_some());
     // With defaults for what the files do not say, only files without any usable edge fail.
     for f in &failures {
         assert!(f.contains("no edges"), "unexpected failure with defaults: {f}");

@@ -206,3 +206,36 @@ fn geant_peak_hour_is_max_min_fair() {
     }
     assert!(short > 0, "the peak matrix congests GÉANT");
 }
+
+/// Thousands of demands with three-way ECMP splits on Cogentco, heavily congested: the
+/// allocation ends (rounding residues of split fractions once made it spin) and stays max-min.
+#[test]
+fn large_congested_ecmp_matrix_terminates() {
+    let opts = transport::import::graphml::GraphmlOptions {
+        default_capacity_bps: Some(1e9),
+        default_delay_s: Some(1e-3),
+    };
+    let t = transport::import::graphml::load(
+        &crate::common::data_dir().join("topologyzoo/graphml/Cogentco.graphml"),
+        &opts,
+    )
+    .unwrap();
+    let routing = Routing::compute(&t, Metric::IgpWeight);
+    let mut nodes = t.node_ids();
+    nodes.sort_by_key(|n| std::cmp::Reverse(t.out_links(*n).len()));
+    nodes.truncate(60);
+    let demands: Vec<Demand> = nodes
+        .iter()
+        .flat_map(|&a| nodes.iter().map(move |&b| (a, b)))
+        .filter(|(a, b)| a != b && routing.distance(*a, *b).is_some())
+        .map(|(src, dst)| Demand { name: String::new(), src, dst })
+        .collect();
+    assert!(demands.len() > 3000);
+    let mut m = FlowModel::new(&t, &routing, &demands).unwrap();
+    let rates: Vec<f64> = (0..demands.len()).map(|k| 1e7 * (1.0 + (k % 7) as f64)).collect();
+    let a = m.allocate(&rates).unwrap();
+    assert!(a.unserved_bps.iter().any(|u| *u > 0.0));
+    for l in t.link_ids() {
+        assert!(a.link_carried_bps[l.0 as usize] <= t.link(l).unwrap().capacity_bps * (1.0 + 1e-9));
+    }
+}
