@@ -104,6 +104,9 @@ pub struct Edge {
     pub point: Vec3,
 }
 
+/// Overlap along the path, as a fraction of it, below which a cell counts as outside a stretch.
+const S_TOLERANCE: f64 = 1e-9;
+
 /// Reusable buffers for [`dominant_edge`].
 #[derive(Debug, Clone, Default)]
 pub struct ProfileScratch {
@@ -200,7 +203,10 @@ fn profile_search(
         for k in 0..fine.len() {
             let c = &fine[k];
             let (s_in, s_out) = (sa + c.s_in * (sb - sa), sa + c.s_out * (sb - sa));
-            if s_out <= a || s_in >= b {
+            // The padding cells beyond the stretch only serve as neighbours: rounding in the
+            // mapping above must not let them through, or the last one (whose own neighbour
+            // is unknown) would count as an edge, and only in one direction of travel.
+            if s_out <= a + S_TOLERANCE || s_in >= b - S_TOLERANCE {
                 continue;
             }
             let h = height(c);
