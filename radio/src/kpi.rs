@@ -166,6 +166,26 @@ impl Serving {
     };
 }
 
+/// The SINR at one point when cell `serving` serves it, given each cell's path gain there in dB
+/// (−∞ for none): the serving cell's received power over thermal noise in its bandwidth plus the
+/// power of the other cells that overlap its band, times the interference load.
+pub fn sinr_db(cells: &[Cell], path_gain_db: &[f64], serving: usize, cfg: &KpiConfig) -> f64 {
+    let server = &cells[serving];
+    let mw = |dbm: f64| 10f64.powf(dbm / 10.0);
+    let signal = mw(server.tx_power_dbm + path_gain_db[serving]);
+    let noise = mw(thermal_noise_dbm(server.bandwidth_hz, cfg.noise_figure_db));
+    let interference: f64 = cells
+        .iter()
+        .zip(path_gain_db)
+        .enumerate()
+        .filter(|(c, (_, pg))| *c != serving && pg.is_finite())
+        .map(|(_, (cell, &pg))| {
+            server.band_overlap(cell) * cfg.interference_load * mw(cell.tx_power_dbm + pg)
+        })
+        .sum();
+    10.0 * (signal / (noise + interference)).log10()
+}
+
 /// The serving KPIs at one point, given each cell's path gain there in dB (−∞ for none).
 pub fn serving(cells: &[Cell], path_gain_db: &[f64], cfg: &KpiConfig) -> Serving {
     let mut best: Option<(usize, f64)> = None;
@@ -179,19 +199,7 @@ pub fn serving(cells: &[Cell], path_gain_db: &[f64], cfg: &KpiConfig) -> Serving
     }
     let Some((b, rsrp_dbm)) = best else { return Serving::NONE };
     let server = &cells[b];
-    let mw = |dbm: f64| 10f64.powf(dbm / 10.0);
-    let signal = mw(server.tx_power_dbm + path_gain_db[b]);
-    let noise = mw(thermal_noise_dbm(server.bandwidth_hz, cfg.noise_figure_db));
-    let interference: f64 = cells
-        .iter()
-        .zip(path_gain_db)
-        .enumerate()
-        .filter(|(c, (_, pg))| *c != b && pg.is_finite())
-        .map(|(_, (cell, &pg))| {
-            server.band_overlap(cell) * cfg.interference_load * mw(cell.tx_power_dbm + pg)
-        })
-        .sum();
-    let sinr_db = 10.0 * (signal / (noise + interference)).log10();
+    let sinr_db = sinr_db(cells, path_gain_db, b, cfg);
     let se = cfg.spectral_efficiency.bps_per_hz(sinr_db);
     Serving {
         best: Some(b),

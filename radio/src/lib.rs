@@ -64,6 +64,7 @@ pub mod cell;
 pub mod error;
 pub mod geometry;
 pub mod grid;
+pub mod inventory;
 pub mod kpi;
 pub mod material;
 pub mod propagation;

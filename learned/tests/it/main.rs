@@ -1,0 +1,7 @@
+//! Integration tests of the learned layer: the known-truth benefit, determinism, model
+//! directories and bad input.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod artifacts;
+mod common;
+mod known_truth;

@@ -1,0 +1,415 @@
+//! The planner's inventory files, `sites.csv` and `cells.csv`, read into [`Cell`]s (format in
+//! `docs/radio.md`).
+//!
+//! Sites carry the position (WGS84 `lat`/`lon`, or scene `x_m`/`y_m`) and the antenna height
+//! above ground; cells carry the sector's azimuth, tilts, power, carrier and pattern. A cell's
+//! antenna stands at its site's position, `ground_m + height_m` up (a cell may override the
+//! height). WGS84 positions are placed in the scene through a local east-north-up frame whose
+//! origin is the scene's `(0, 0, 0)`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sim_core::geo::{Enu, GeoPoint, LocalFrame};
+
+use crate::antenna::{Antenna, MsiPattern, Orientation, Pattern, Polarization, Tr38901};
+use crate::cell::Cell;
+use crate::geometry::vec3;
+
+/// Why an inventory could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    /// A file could not be opened, read or written.
+    #[error("{path}: {reason}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A row is wrong.
+    #[error("{path}, line {line}: {reason}")]
+    Row {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line (the header is line 1).
+        line: usize,
+        /// What is wrong, naming the column.
+        reason: String,
+    },
+    /// A file is wrong as a whole (a missing column, no rows).
+    #[error("{path}: {reason}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// A site: where a group of cells' antennas stand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Site {
+    /// Identifier.
+    pub id: String,
+    /// WGS84 position, when the file gave one.
+    pub lat_lon: Option<(f64, f64)>,
+    /// Scene position, metres east of the origin.
+    pub x_m: f64,
+    /// Scene position, metres north of the origin.
+    pub y_m: f64,
+    /// Ground elevation in scene coordinates, metres.
+    pub ground_m: f64,
+    /// Antenna height above the ground, metres.
+    pub height_m: f64,
+}
+
+/// Sites and cells.
+#[derive(Debug, Clone)]
+pub struct Inventory {
+    /// The sites, in file order.
+    pub sites: Vec<Site>,
+    /// The cells, in file order.
+    pub cells: Vec<Cell>,
+    /// Each cell's pattern as written in the file (`38901`, `isotropic` or a file path).
+    pub patterns: Vec<String>,
+    /// The WGS84 origin of the scene frame, when positions were geographic.
+    pub origin: Option<(f64, f64)>,
+}
+
+impl Inventory {
+    /// The index of the cell called `id`.
+    pub fn cell_index(&self, id: &str) -> Option<usize> {
+        self.cells.iter().position(|c| c.id == id)
+    }
+
+    /// The site of cell `i`.
+    pub fn site_of(&self, i: usize) -> Option<&Site> {
+        let c = self.cells.get(i)?;
+        self.sites.iter().find(|s| s.id == c.site_id)
+    }
+}
+
+struct Table {
+    path: PathBuf,
+    columns: HashMap<String, usize>,
+    rows: Vec<(usize, csv::StringRecord)>,
+}
+
+impl Table {
+    fn read(path: &Path, required: &[&str]) -> Result<Table, InventoryError> {
+        let io = |e: String| InventoryError::Io { path: path.to_path_buf(), reason: e };
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_path(path)
+            .map_err(|e| io(e.to_string()))?;
+        let headers = reader.headers().map_err(|e| io(format!("no header row: {e}")))?.clone();
+        let columns: HashMap<String, usize> =
+            headers.iter().enumerate().map(|(i, h)| (h.to_string(), i)).collect();
+        for c in required {
+            if !columns.contains_key(*c) {
+                return Err(InventoryError::File {
+                    path: path.to_path_buf(),
+                    reason: format!(
+                        "missing column \"{c}\" (columns found: {})",
+                        headers.iter().collect::<Vec<_>>().join(", ")
+                    ),
+                });
+            }
+        }
+        let mut rows = Vec::new();
+        for (i, r) in reader.records().enumerate() {
+            let r = r.map_err(|e| InventoryError::Row {
+                path: path.to_path_buf(),
+                line: i + 2,
+                reason: e.to_string(),
+            })?;
+            rows.push((i + 2, r));
+        }
+        if rows.is_empty() {
+            return Err(InventoryError::File {
+                path: path.to_path_buf(),
+                reason: "no rows".into(),
+            });
+        }
+        Ok(Table { path: path.to_path_buf(), columns, rows })
+    }
+
+    fn err(&self, line: usize, reason: String) -> InventoryError {
+        InventoryError::Row { path: self.path.clone(), line, reason }
+    }
+
+    fn text<'a>(&self, row: &'a csv::StringRecord, col: &str) -> Option<&'a str> {
+        self.columns.get(col).and_then(|&i| row.get(i)).filter(|v| !v.is_empty())
+    }
+
+    fn num(
+        &self,
+        line: usize,
+        row: &csv::StringRecord,
+        col: &str,
+    ) -> Result<Option<f64>, InventoryError> {
+        match self.text(row, col) {
+            None => Ok(None),
+            Some(v) => match v.parse::<f64>() {
+                Ok(x) if x.is_finite() => Ok(Some(x)),
+                _ => Err(self.err(line, format!("column {col}: \"{v}\" is not a finite number"))),
+            },
+        }
+    }
+
+    fn need(&self, line: usize, row: &csv::StringRecord, col: &str) -> Result<f64, InventoryError> {
+        self.num(line, row, col)?.ok_or_else(|| self.err(line, format!("column {col} is empty")))
+    }
+}
+
+/// Reads `sites.csv` and `cells.csv`.
+///
+/// Geographic site positions are placed relative to `origin` (latitude, longitude of the scene's
+/// `(0, 0)`); without one, the first geographic site is the origin.
+pub fn load(
+    sites_path: &Path,
+    cells_path: &Path,
+    origin: Option<(f64, f64)>,
+) -> Result<Inventory, InventoryError> {
+    let st = Table::read(sites_path, &["site_id", "height_m"])?;
+    let mut sites: Vec<Site> = Vec::new();
+    let mut frame: Option<LocalFrame> = None;
+    let mut used_origin = origin;
+    for (line, row) in &st.rows {
+        let line = *line;
+        let id = st
+            .text(row, "site_id")
+            .ok_or_else(|| st.err(line, "empty site_id".into()))?
+            .to_string();
+        if sites.iter().any(|s| s.id == id) {
+            return Err(st.err(line, format!("site {id} appears twice")));
+        }
+        let height_m = st.need(line, row, "height_m")?;
+        if height_m < 0.0 {
+            return Err(st.err(line, format!("site {id}: height_m {height_m} is negative")));
+        }
+        let ground_m = st.num(line, row, "ground_m")?.unwrap_or(0.0);
+        let (lat, lon) = (st.num(line, row, "lat")?, st.num(line, row, "lon")?);
+        let (x, y) = (st.num(line, row, "x_m")?, st.num(line, row, "y_m")?);
+        let (lat_lon, x_m, y_m) = match (lat, lon, x, y) {
+            (Some(lat), Some(lon), _, _) => {
+                let p = GeoPoint::new(lat, lon, 0.0)
+                    .map_err(|e| st.err(line, format!("site {id}: {e}")))?;
+                let f = match frame {
+                    Some(f) => f,
+                    None => {
+                        let (olat, olon) = used_origin.unwrap_or((lat, lon));
+                        used_origin = Some((olat, olon));
+                        let o = GeoPoint::new(olat, olon, 0.0)
+                            .map_err(|e| st.err(line, format!("origin: {e}")))?;
+                        let f = LocalFrame::new(o);
+                        frame = Some(f);
+                        f
+                    }
+                };
+                let Enu { east_m, north_m, .. } = f.to_enu(&p);
+                (Some((lat, lon)), east_m, north_m)
+            }
+            (_, _, Some(x), Some(y)) => (None, x, y),
+            _ => return Err(st.err(line, format!("site {id}: give lat and lon, or x_m and y_m"))),
+        };
+        sites.push(Site { id, lat_lon, x_m, y_m, ground_m, height_m });
+    }
+
+    let ct = Table::read(
+        cells_path,
+        &[
+            "cell_id",
+            "site_id",
+            "azimuth_deg",
+            "mech_tilt_deg",
+            "elec_tilt_deg",
+            "tx_power_dbm",
+            "freq_hz",
+            "bandwidth_hz",
+            "pattern",
+        ],
+    )?;
+    let folder = cells_path.parent().unwrap_or(Path::new("."));
+    let mut cells: Vec<Cell> = Vec::new();
+    let mut patterns = Vec::new();
+    for (line, row) in &ct.rows {
+        let line = *line;
+        let id = ct
+            .text(row, "cell_id")
+            .ok_or_else(|| ct.err(line, "empty cell_id".into()))?
+            .to_string();
+        if cells.iter().any(|c| c.id == id) {
+            return Err(ct.err(line, format!("cell {id} appears twice")));
+        }
+        let site_id = ct.text(row, "site_id").unwrap_or("");
+        let site = sites.iter().find(|s| s.id == site_id).ok_or_else(|| {
+            ct.err(
+                line,
+                format!("cell {id}: site \"{site_id}\" is not in {}", sites_path.display()),
+            )
+        })?;
+        let pattern_name = ct.text(row, "pattern").unwrap_or("38901").to_string();
+        let pattern = match pattern_name.to_ascii_lowercase().as_str() {
+            "38901" | "tr38901" | "3gpp" => Pattern::Tr38901(Tr38901::default()),
+            "iso" | "isotropic" => Pattern::Isotropic,
+            _ => Pattern::Msi(Arc::new(MsiPattern::read(&folder.join(&pattern_name)).map_err(|e| {
+                ct.err(line, format!("cell {id}: pattern \"{pattern_name}\" is neither 38901, isotropic nor a readable pattern file: {e}"))
+            })?)),
+        };
+        let orientation = Orientation {
+            azimuth_deg: ct.need(line, row, "azimuth_deg")?,
+            mech_tilt_deg: ct.need(line, row, "mech_tilt_deg")?,
+            elec_tilt_deg: ct.need(line, row, "elec_tilt_deg")?,
+        };
+        let antenna = Antenna::new(pattern, Polarization::Vertical, orientation)
+            .map_err(|e| ct.err(line, format!("cell {id}: {e}")))?;
+        let height = ct.num(line, row, "height_m")?.unwrap_or(site.height_m);
+        let cell = Cell {
+            id: id.clone(),
+            site_id: site.id.clone(),
+            position: vec3(site.x_m, site.y_m, site.ground_m + height),
+            antenna,
+            tx_power_dbm: ct.need(line, row, "tx_power_dbm")?,
+            freq_hz: ct.need(line, row, "freq_hz")?,
+            bandwidth_hz: ct.need(line, row, "bandwidth_hz")?,
+            subcarrier_spacing_hz: ct.num(line, row, "scs_hz")?.unwrap_or(30e3),
+        };
+        if !(cell.freq_hz > 0.0 && cell.bandwidth_hz > 0.0 && cell.subcarrier_spacing_hz > 0.0) {
+            return Err(
+                ct.err(line, format!("cell {id}: freq_hz, bandwidth_hz and scs_hz must be > 0"))
+            );
+        }
+        cells.push(cell);
+        patterns.push(pattern_name);
+    }
+    Ok(Inventory { sites, cells, patterns, origin: used_origin })
+}
+
+fn io(p: &Path) -> impl FnOnce(csv::Error) -> InventoryError + '_ {
+    move |e| InventoryError::Io { path: p.to_path_buf(), reason: e.to_string() }
+}
+
+/// Writes `sites.csv` (scene positions, and WGS84 where known) and `cells.csv`.
+pub fn save(inv: &Inventory, sites_path: &Path, cells_path: &Path) -> Result<(), InventoryError> {
+    let mut w = csv::Writer::from_path(sites_path).map_err(io(sites_path))?;
+    w.write_record(["site_id", "lat", "lon", "x_m", "y_m", "ground_m", "height_m"])
+        .map_err(io(sites_path))?;
+    for s in &inv.sites {
+        let (lat, lon) = s
+            .lat_lon
+            .map_or((String::new(), String::new()), |(a, b)| (a.to_string(), b.to_string()));
+        w.write_record([
+            s.id.clone(),
+            lat,
+            lon,
+            s.x_m.to_string(),
+            s.y_m.to_string(),
+            s.ground_m.to_string(),
+            s.height_m.to_string(),
+        ])
+        .map_err(io(sites_path))?;
+    }
+    w.flush().map_err(|e| InventoryError::Io {
+        path: sites_path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let mut w = csv::Writer::from_path(cells_path).map_err(io(cells_path))?;
+    w.write_record([
+        "cell_id",
+        "site_id",
+        "height_m",
+        "azimuth_deg",
+        "mech_tilt_deg",
+        "elec_tilt_deg",
+        "tx_power_dbm",
+        "freq_hz",
+        "bandwidth_hz",
+        "scs_hz",
+        "pattern",
+    ])
+    .map_err(io(cells_path))?;
+    for (c, pattern) in inv.cells.iter().zip(&inv.patterns) {
+        let ground = inv.sites.iter().find(|s| s.id == c.site_id).map_or(0.0, |s| s.ground_m);
+        let o = c.antenna.orientation;
+        w.write_record([
+            c.id.clone(),
+            c.site_id.clone(),
+            (c.position.z - ground).to_string(),
+            o.azimuth_deg.to_string(),
+            o.mech_tilt_deg.to_string(),
+            o.elec_tilt_deg.to_string(),
+            c.tx_power_dbm.to_string(),
+            c.freq_hz.to_string(),
+            c.bandwidth_hz.to_string(),
+            c.subcarrier_spacing_hz.to_string(),
+            pattern.clone(),
+        ])
+        .map_err(io(cells_path))?;
+    }
+    w.flush().map_err(|e| InventoryError::Io {
+        path: cells_path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_errors() {
+        let dir = std::env::temp_dir().join(format!("twin-inventory-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let sites = dir.join("sites.csv");
+        let cells = dir.join("cells.csv");
+        std::fs::write(
+            &sites,
+            "site_id,lat,lon,height_m\nS1,48.8738,2.2950,30\nS2,48.8748,2.2950,25\n",
+        )
+        .unwrap();
+        std::fs::write(
+            &cells,
+            "cell_id,site_id,azimuth_deg,mech_tilt_deg,elec_tilt_deg,tx_power_dbm,freq_hz,bandwidth_hz,pattern\n\
+             C1,S1,0,2,6,46,3.5e9,100e6,38901\nC2,S2,120,0,4,43,3.5e9,100e6,isotropic\n",
+        )
+        .unwrap();
+        let inv = load(&sites, &cells, Some((48.8738, 2.2950))).unwrap();
+        assert_eq!(inv.cells.len(), 2);
+        let c2 = &inv.cells[1];
+        assert!(
+            (c2.position.y - 111.2).abs() < 0.1
+                && c2.position.x.abs() < 1e-6
+                && c2.position.z == 25.0
+        );
+        assert_eq!(inv.cells[0].antenna.orientation.elec_tilt_deg, 6.0);
+        let (s2, c2p) = (dir.join("s2.csv"), dir.join("c2.csv"));
+        save(&inv, &s2, &c2p).unwrap();
+        let again = load(&s2, &c2p, inv.origin).unwrap();
+        for (a, b) in inv.cells.iter().zip(&again.cells) {
+            assert!((a.position - b.position).norm() < 1e-6);
+            assert_eq!(a.antenna.orientation, b.antenna.orientation);
+        }
+        std::fs::write(&cells, "cell_id,site_id,azimuth_deg\nC1,S1,0\n").unwrap();
+        let e = load(&sites, &cells, None).unwrap_err().to_string();
+        assert!(e.contains("cells.csv") && e.contains("missing column \"mech_tilt_deg\""), "{e}");
+        std::fs::write(
+            &cells,
+            "cell_id,site_id,azimuth_deg,mech_tilt_deg,elec_tilt_deg,tx_power_dbm,freq_hz,bandwidth_hz,pattern\nC1,S9,0,0,0,46,3.5e9,1e8,38901\n",
+        )
+        .unwrap();
+        let e = load(&sites, &cells, None).unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("S9"), "{e}");
+        std::fs::write(
+            &cells,
+            "cell_id,site_id,azimuth_deg,mech_tilt_deg,elec_tilt_deg,tx_power_dbm,freq_hz,bandwidth_hz,pattern\nC1,S1,north,0,0,46,3.5e9,1e8,38901\n",
+        )
+        .unwrap();
+        let e = load(&sites, &cells, None).unwrap_err().to_string();
+        assert!(e.contains("azimuth_deg") && e.contains("\"north\""), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
