@@ -69,6 +69,22 @@ impl DurationHistogram {
         self.max_ns = self.max_ns.max(ns);
     }
 
+    /// Adds `n` equal durations at once (a batch of records that waited alike). Nothing
+    /// happens for `n = 0`.
+    pub fn record_n(&mut self, d: SimDuration, n: u64) {
+        if n == 0 {
+            return;
+        }
+        let ns = d.as_nanos();
+        if self.hist.record_n(ns, n).is_err() {
+            let top = self.hist.high();
+            let _ = self.hist.record_n(top, n);
+        }
+        self.sum_ns += u128::from(ns) * u128::from(n);
+        self.min_ns = self.min_ns.min(ns);
+        self.max_ns = self.max_ns.max(ns);
+    }
+
     /// The number of durations recorded.
     pub fn count(&self) -> u64 {
         self.hist.len()

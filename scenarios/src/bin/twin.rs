@@ -1,0 +1,400 @@
+//! The `twin` command: what planners run. See `docs/scenario.md` and `twin --help`.
+//!
+//! Exit codes: 0 success; 1 an error (unreadable input, a failed run); 2 a scenario that does not
+//! validate; 3 a statement log that does not verify; 130 interrupted (Ctrl-C, nothing written);
+//! clap's own 2 for a bad command line.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use scenarios::ScenarioError;
+use scenarios::demo::{DemoConfig, write_demo};
+use scenarios::replay::{ReplayOptions, Replayer};
+use scenarios::rundir::{table, write_run_dir};
+use scenarios::scenario::{Diagnostic, validate};
+use scenarios::settlement::{
+    RateBook, net_positions, price, simulate_system, statements, verify_log, write_log,
+};
+
+#[derive(Parser)]
+#[command(
+    name = "twin",
+    version,
+    about = "The network twin: replay scenarios through the twin, validate them, settle inter-carrier usage",
+    after_help = "Examples:\n  twin demo\n  twin run scenario.toml --out runs/2024\n  twin validate scenario.toml\n  twin validate scenario.toml --json\n  twin settle run scenario.toml --out settlement/\n  twin settle verify settlement/statements.jsonl"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a scenario and everything it names; print every problem (exit 2 if any).
+    Validate {
+        /// The scenario file.
+        scenario: PathBuf,
+        /// Print the diagnostics as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the built-in demo scenario into a folder and run it (baseline and four variants).
+    Demo {
+        /// Folder for the scenario and its run.
+        #[arg(long, default_value = "twin-demo")]
+        dir: PathBuf,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replay a scenario's history for the baseline and every variant; write a run directory.
+    Run {
+        /// The scenario file.
+        scenario: PathBuf,
+        /// Run directory to write (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+        /// Rays per coverage map.
+        #[arg(long, default_value_t = 20_000)]
+        rays: u64,
+        /// Reflections traced.
+        #[arg(long, default_value_t = 2)]
+        max_depth: u32,
+        /// Write cells.csv and links.csv for every interval instead of one row per day.
+        #[arg(long)]
+        every_interval: bool,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Inter-carrier settlement.
+    Settle {
+        #[command(subcommand)]
+        command: SettleCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SettleCommand {
+    /// Price the scenario's settlement load, net it per month, write the hash-chained statements
+    /// and model the settlement system's latency and backlog.
+    Run {
+        /// The scenario file.
+        scenario: PathBuf,
+        /// Output directory (created; must not exist).
+        #[arg(long)]
+        out: PathBuf,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a statement log's hash chain (exit 3 at the first statement that does not verify).
+    Verify {
+        /// The log (`statements.jsonl`).
+        log: PathBuf,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn print_diagnostics(diags: &[Diagnostic], json: bool) -> Result<()> {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "valid": diags.is_empty(), "diagnostics": diags })
+            )?
+        );
+    } else {
+        for d in diags {
+            eprintln!("error: {d}");
+        }
+        if !diags.is_empty() {
+            eprintln!("{} problem{} found", diags.len(), if diags.len() == 1 { "" } else { "s" });
+        }
+    }
+    Ok(())
+}
+
+/// Validates, replays and writes the run directory; prints the summary.
+fn run_scenario(
+    scenario: &std::path::Path,
+    out: &std::path::Path,
+    opts: ReplayOptions,
+    every_interval: bool,
+    json: bool,
+) -> Result<ExitCode> {
+    let t0 = Instant::now();
+    let plan = match validate(scenario) {
+        Ok(p) => p,
+        Err(diags) => {
+            print_diagnostics(&diags, json)?;
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if out.exists() {
+        anyhow::bail!("{} exists; choose a new run directory", out.display());
+    }
+    let t_validate = t0.elapsed().as_secs_f64();
+    let interrupt: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
+    let _ = ctrlc::set_handler(move || interrupt.store(true, Ordering::Relaxed));
+    let replayer = ReplayOptions { ..opts };
+    let replayer = Replayer::new(&plan, replayer, Some(interrupt))?;
+    let total = (plan.intervals * (plan.scenario.variants.len() + 1)) as u64;
+    let bar = if std::io::stderr().is_terminal() && !json {
+        ProgressBar::new(total)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} replay [{bar:40}] {pos}/{len} intervals, {elapsed} elapsed, ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let t1 = Instant::now();
+    let results = replayer.run_all(&|n| bar.inc(n));
+    bar.finish_and_clear();
+    let results = match results {
+        Ok(r) => r,
+        Err(ScenarioError::Interrupted) => {
+            eprintln!("interrupted: nothing was written");
+            return Ok(ExitCode::from(130));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let t_replay = t1.elapsed().as_secs_f64();
+    let t2 = Instant::now();
+    let timings = vec![
+        ("validate".to_string(), t_validate),
+        ("replay".to_string(), t_replay),
+        ("coverage_maps".to_string(), replayer.maps_traced() as f64),
+    ];
+    let per_row = if every_interval {
+        1
+    } else {
+        (86_400 / plan.scenario.window.interval_s.max(1)).max(1) as usize
+    };
+    let summary = write_run_dir(out, &plan, scenario, &results, &replayer.grid, &timings, per_row)?;
+    let t_write = t2.elapsed().as_secs_f64();
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "summary": summary, "out": out, "seconds": t0.elapsed().as_secs_f64() })
+            )?
+        );
+    } else {
+        print!("{}", table(&summary));
+        println!("largest changes against the baseline:");
+        for d in summary.deltas.iter().take(8) {
+            println!(
+                "  {:<24} {:<26} {:>12.4} → {:>12.4} ({:+.1} %)",
+                d.variant,
+                d.kpi,
+                d.baseline,
+                d.value,
+                100.0 * d.change.signum() * d.impact
+            );
+        }
+        println!(
+            "{} intervals × {} variants in {:.1} s (validate {:.1} s, replay {:.1} s with {} coverage maps, write {:.1} s); run directory {}",
+            plan.intervals,
+            results.len(),
+            t0.elapsed().as_secs_f64(),
+            t_validate,
+            t_replay,
+            replayer.maps_traced(),
+            t_write,
+            out.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Demo { dir, json } => {
+            let run_dir = dir.join("run");
+            if run_dir.exists() && !run_dir.join("manifest.json").is_file() {
+                anyhow::bail!(
+                    "{} exists and is not a run directory; choose another --dir",
+                    run_dir.display()
+                );
+            }
+            let t = Instant::now();
+            let scenario = write_demo(&dir, &DemoConfig::default())?;
+            if !json {
+                println!(
+                    "demo scenario written to {} in {:.1} s",
+                    scenario.display(),
+                    t.elapsed().as_secs_f64()
+                );
+            }
+            // A previous demo run is replaced only once the new one is complete.
+            let fresh = dir.join(format!(".run-new-{}", std::process::id()));
+            let code = run_scenario(&scenario, &fresh, ReplayOptions::default(), false, json)?;
+            if fresh.exists() {
+                if run_dir.exists() {
+                    std::fs::remove_dir_all(&run_dir)
+                        .with_context(|| format!("removing the previous {}", run_dir.display()))?;
+                }
+                std::fs::rename(&fresh, &run_dir)
+                    .with_context(|| format!("renaming into {}", run_dir.display()))?;
+                if !json {
+                    println!("report: {}", run_dir.join("report.html").display());
+                }
+            }
+            Ok(code)
+        }
+        Command::Run { scenario, out, rays, max_depth, every_interval, json } => run_scenario(
+            &scenario,
+            &out,
+            ReplayOptions { rays, max_depth, ..ReplayOptions::default() },
+            every_interval,
+            json,
+        ),
+        Command::Validate { scenario, json } => match validate(&scenario) {
+            Ok(plan) => {
+                if json {
+                    print_diagnostics(&[], true)?;
+                } else {
+                    println!(
+                        "{}: valid ({} sites, {} cells, {} transport nodes, {} intervals, {} traffic rows, {} settlement rows, {} variants)",
+                        scenario.display(),
+                        plan.inventory.sites.len(),
+                        plan.inventory.cells.len(),
+                        plan.topology.n_nodes(),
+                        plan.intervals,
+                        plan.traffic.len(),
+                        plan.usage.len(),
+                        plan.scenario.variants.len()
+                    );
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(diags) => {
+                print_diagnostics(&diags, json)?;
+                Ok(ExitCode::from(2))
+            }
+        },
+        Command::Settle { command: SettleCommand::Verify { log, json } } => {
+            match verify_log(&log) {
+                Ok(n) => {
+                    if json {
+                        println!("{}", serde_json::json!({ "verified": true, "statements": n }));
+                    } else {
+                        println!("{}: {n} statements, hash chain intact", log.display());
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e @ scenarios::ScenarioError::Tampered { .. }) => {
+                    if json {
+                        println!(
+                            "{}",
+                            serde_json::json!({ "verified": false, "error": e.to_string() })
+                        );
+                    } else {
+                        eprintln!("error: {e}");
+                    }
+                    Ok(ExitCode::from(3))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Settle { command: SettleCommand::Run { scenario, out, json } } => {
+            let plan = match validate(&scenario) {
+                Ok(p) => p,
+                Err(diags) => {
+                    print_diagnostics(&diags, json)?;
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            if out.exists() {
+                anyhow::bail!("{} exists; choose a new output directory", out.display());
+            }
+            let (charges, currency) = price(&plan.usage, &RateBook::new(&plan.rate_cards))?;
+            let positions = net_positions(&charges);
+            let log = statements(&positions, &currency)?;
+            let step = i64::from(plan.scenario.window.interval_s);
+            let starts: Vec<i64> =
+                (0..plan.intervals).map(|k| plan.start_s + step * k as i64).collect();
+            let mut records = vec![0u64; plan.intervals];
+            for u in &plan.usage {
+                records[((u.start_s - plan.start_s) / step) as usize] += u.records;
+            }
+            let system = simulate_system(&starts, step as f64, &records, plan.scenario.settlement)?;
+            // Written under a temporary name, renamed when complete.
+            let parent = out
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), PathBuf::from);
+            let name =
+                out.file_name().and_then(|n| n.to_str()).context("--out needs a directory name")?;
+            let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
+            let write = || -> Result<()> {
+                std::fs::create_dir_all(&tmp)
+                    .with_context(|| format!("creating {}", tmp.display()))?;
+                write_log(&tmp.join("statements.jsonl"), &log)?;
+                std::fs::write(
+                    tmp.join("positions.json"),
+                    serde_json::to_string_pretty(&positions)?,
+                )?;
+                std::fs::write(tmp.join("charges.json"), serde_json::to_string_pretty(&charges)?)?;
+                std::fs::write(tmp.join("system.json"), serde_json::to_string_pretty(&system)?)?;
+                std::fs::rename(&tmp, &out)
+                    .with_context(|| format!("renaming into {}", out.display()))?;
+                Ok(())
+            };
+            if let Err(e) = write() {
+                let _ = std::fs::remove_dir_all(&tmp);
+                return Err(e);
+            }
+            let summary = serde_json::json!({
+                "currency": currency,
+                "periods": positions.len(),
+                "charges": charges.len(),
+                "statements": log.len(),
+                "records": system.records,
+                "settled": system.settled,
+                "latency_p50_s": system.latency_p50_s,
+                "latency_p99_s": system.latency_p99_s,
+                "backlog_max": system.backlog_max,
+                "out": out,
+            });
+            if json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                println!(
+                    "{} periods, {} statements in {currency}; {} records, settlement latency p50 {:.0} s, p99 {:.0} s, largest backlog {} records; written to {}",
+                    positions.len(),
+                    log.len(),
+                    system.records,
+                    system.latency_p50_s,
+                    system.latency_p99_s,
+                    system.backlog_max,
+                    out.display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

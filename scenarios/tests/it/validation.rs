@@ -1,0 +1,115 @@
+//! Broken scenarios, each with the diagnostic it must produce.
+
+use scenarios::scenario::{Diagnostic, validate};
+
+use crate::common::*;
+
+fn diagnostics(name: &str, breakage: impl FnOnce(&std::path::Path)) -> Vec<Diagnostic> {
+    let dir = scratch(name);
+    let path = write_small(&dir);
+    breakage(&dir);
+    match validate(&path) {
+        Ok(_) => panic!("{name}: the broken scenario validated"),
+        Err(d) => d,
+    }
+}
+
+/// Asserts that one diagnostic is about `file` at `line` and its text contains every part.
+fn has(diags: &[Diagnostic], file: &str, line: Option<usize>, parts: &[&str]) {
+    let found = diags.iter().any(|d| {
+        let text = d.to_string();
+        d.file.ends_with(file)
+            && (line.is_none() || d.line == line)
+            && parts.iter().all(|p| text.contains(p))
+    });
+    assert!(
+        found,
+        "no diagnostic on {file}:{line:?} with {parts:?} in:\n{}",
+        diags.iter().map(|d| format!("  {d}\n")).collect::<String>()
+    );
+}
+
+#[test]
+fn the_small_scenario_is_valid() {
+    let dir = scratch("valid");
+    let plan = validate(&write_small(&dir)).unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(plan.intervals, HOURS);
+    assert_eq!(plan.inventory.cells.len(), 6);
+    assert_eq!(plan.traffic.len(), 6 * HOURS);
+    assert_eq!(plan.usage.len(), 5 * HOURS);
+    assert_eq!(plan.homing, vec!["AGG1".to_string(), "AGG2".to_string()]);
+    assert_eq!(plan.scenario.variants.len(), 2);
+}
+
+#[test]
+fn missing_files_and_columns() {
+    let d =
+        diagnostics("missing-file", |dir| std::fs::remove_file(dir.join("traffic.csv")).unwrap());
+    has(&d, "traffic.csv", None, &["cannot read"]);
+    let d = diagnostics("missing-column", |dir| edit(dir, "traffic.csv", "ul_bytes", "uplink"));
+    has(&d, "traffic.csv", Some(1), &["ul_bytes", "missing column", "uplink"]);
+}
+
+#[test]
+fn unknown_ids_bad_numbers_and_overlaps_name_their_line() {
+    // Line 2 is the first data row: hour 0, cell A-1.
+    let d = diagnostics("unknown-cell", |dir| edit(dir, "traffic.csv", ",A-1,", ",Z-9,"));
+    has(&d, "traffic.csv", Some(2), &["cell_id", "unknown cell \"Z-9\""]);
+    let d = diagnostics("nan", |dir| edit(dir, "traffic.csv", ",1000000000,", ",NaN,"));
+    has(&d, "traffic.csv", Some(2), &["dl_bytes", "NaN"]);
+    let d = diagnostics("not-a-number", |dir| edit(dir, "traffic.csv", ",1000000000,", ",lots,"));
+    has(&d, "traffic.csv", Some(2), &["dl_bytes", "\"lots\" is not a number"]);
+    let d =
+        diagnostics("negative-volume", |dir| edit(dir, "settlement.csv", ",5000.5,", ",-5000.5,"));
+    has(&d, "settlement.csv", Some(2), &["volume", "-5000.5"]);
+    let d = diagnostics("unpriced", |dir| edit(dir, "settlement.csv", "P1,P2,sms", "P2,P1,sms"));
+    has(&d, "settlement.csv", Some(6), &["no rate card", "P2 → P1 sms"]);
+    let d = diagnostics("overlap", |dir| {
+        edit(dir, "traffic.csv", "2024-03-31T01:00:00Z,A-1", "2024-03-31T00:00:00Z,A-1")
+    });
+    has(&d, "traffic.csv", Some(8), &["has this interval already (line 2)"]);
+    let d = diagnostics("misaligned", |dir| {
+        edit(dir, "traffic.csv", "2024-03-31T01:00:00Z,A-1", "2024-03-31T01:30:00Z,A-1")
+    });
+    has(&d, "traffic.csv", Some(8), &["does not start an interval"]);
+    let d = diagnostics("gap", |dir| {
+        edit(dir, "traffic.csv", "2024-03-31T01:00:00Z,A-1,1000000000,200000000,10\n", "")
+    });
+    has(&d, "traffic.csv", None, &["cell \"A-1\" has a gap", "1 intervals", "2024-03-31T01:00:00"]);
+    let d = diagnostics("homed-nowhere", |dir| edit(dir, "homing.csv", "B,AGG2", "B,AGG9"));
+    has(&d, "homing.csv", Some(3), &["\"AGG9\", which the topology lacks"]);
+}
+
+#[test]
+fn scenario_file_problems() {
+    let d = diagnostics("outside-window", |dir| {
+        edit(dir, "scenario.toml", "2024-03-31T12:00:00Z", "2024-06-01T00:00:00Z")
+    });
+    has(&d, "scenario.toml", None, &["variant[0] \"retilt\".at[0]", "outside the replay window"]);
+    let d = diagnostics("unknown-op-cell", |dir| {
+        edit(dir, "scenario.toml", "[\"A-1\", \"A-2\"]", "[\"A-1\", \"Q-2\"]")
+    });
+    has(&d, "scenario.toml", None, &["unknown cell \"Q-2\""]);
+    let d = diagnostics("unknown-key", |dir| {
+        edit(dir, "scenario.toml", "seed = 7", "seed = 7\ncolour = \"blue\"")
+    });
+    has(&d, "scenario.toml", Some(4), &["toml", "colour"]);
+    let d = diagnostics("bad-window", |dir| {
+        edit(dir, "scenario.toml", "start = \"2024", "start = \"yesterday")
+    });
+    has(&d, "scenario.toml", None, &["window.start", "yesterday"]);
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let d = diagnostics("many", |dir| {
+        edit(dir, "traffic.csv", ",A-1,", ",Z-9,");
+        edit(dir, "settlement.csv", ",5000.5,", ",-1,");
+        edit(dir, "homing.csv", "B,AGG2", "B,AGG9");
+        edit(dir, "scenario.toml", "2024-03-31T12:00:00Z", "2025-01-01T00:00:00Z");
+    });
+    has(&d, "traffic.csv", Some(2), &["Z-9"]);
+    has(&d, "settlement.csv", Some(2), &["volume"]);
+    has(&d, "homing.csv", Some(3), &["AGG9"]);
+    has(&d, "scenario.toml", None, &["outside the replay window"]);
+}
