@@ -301,6 +301,14 @@ impl<'a> Replayer<'a> {
         })
     }
 
+    /// Computes the baseline's coverage maps (the rest come as variants need them); returns how
+    /// many there are. Optional: a run computes them anyway; this lets the time be measured apart.
+    pub fn warm(&self) -> Result<usize, ScenarioError> {
+        let base = &self.states(&[])?[0];
+        base.cells.par_iter().map(|c| self.map(c).map(|_| ())).collect::<Result<Vec<()>, _>>()?;
+        Ok(base.cells.len())
+    }
+
     /// Distinct coverage maps computed.
     pub fn maps_traced(&self) -> usize {
         self.cache.len()
