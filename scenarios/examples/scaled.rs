@@ -17,18 +17,36 @@ use scenarios::scenario::validate;
 
 fn arg(name: &str, default: f64) -> f64 {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let cfg = DemoConfig { sites_x: arg("--sites-x", 20.0) as usize, sites_y: arg("--sites-y", 17.0) as usize, days: 366, seed: 1, grid_m: arg("--grid-m", 40.0) };
+    let cfg = DemoConfig {
+        sites_x: arg("--sites-x", 20.0) as usize,
+        sites_y: arg("--sites-y", 17.0) as usize,
+        days: 366,
+        seed: 1,
+        grid_m: arg("--grid-m", 40.0),
+    };
     let dir = std::env::temp_dir().join(format!("twin-scaled-{}", std::process::id()));
     let t = Instant::now();
     let path = write_demo(&dir, &cfg)?;
     // Six more variants on top of the demo's four: re-tilts, power, a failure, growth, rates.
     let mut extra = String::new();
     for (i, deg) in [4.0, 10.0].iter().enumerate() {
-        let _ = write!(extra, "\n[[variant]]\nname = \"tilt-all-{deg}\"\n[[variant.at]]\ntime = \"2024-0{}-01T00:00:00Z\"\nop = \"set-tilt\"\ncells = [{}]\ndeg = {deg}\n", 2 + i, (0..30).map(|c| format!("\"S{:02}-{}\"", c / 3, c % 3 + 1)).collect::<Vec<_>>().join(", "));
+        let _ = write!(
+            extra,
+            "\n[[variant]]\nname = \"tilt-all-{deg}\"\n[[variant.at]]\ntime = \"2024-0{}-01T00:00:00Z\"\nop = \"set-tilt\"\ncells = [{}]\ndeg = {deg}\n",
+            2 + i,
+            (0..30)
+                .map(|c| format!("\"S{:02}-{}\"", c / 3, c % 3 + 1))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     extra.push_str("\n[[variant]]\nname = \"power-down\"\n[[variant.at]]\ntime = \"2024-05-01T00:00:00Z\"\nop = \"set-power\"\ncells = [\"S05-1\", \"S05-2\", \"S05-3\"]\ndbm = 40.0\n");
     extra.push_str("\n[[variant]]\nname = \"core-link-failure\"\n[[variant.at]]\ntime = \"2024-07-01T00:00:00Z\"\nop = \"fail\"\nelement = \"AGG1-CORE1\"\n[[variant.at]]\ntime = \"2024-07-02T00:00:00Z\"\nop = \"restore\"\nelement = \"AGG1-CORE1\"\n");

@@ -20,7 +20,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .map(|&deg| Variant {
             name: format!("tilt {deg:>2}°"),
-            timeline: vec![Timed { time: None, op: Operation::SetTilt { cells: cells.clone(), deg } }],
+            timeline: vec![Timed {
+                time: None,
+                op: Operation::SetTilt { cells: cells.clone(), deg },
+            }],
         })
         .collect();
     let results = Replayer::new(&plan, ReplayOptions::default(), None)?.run_all(&|_| {})?;

@@ -21,9 +21,8 @@
 //! * [`demo`]: the built-in demo scenario.
 //!
 //! The `twin` command (`src/bin/twin.rs`) offers `demo`, `run`, `validate`, `settle run` and
-//! `settle verify`. Not built yet: packet-level simulation of the busiest intervals, the learned
-//! correction during a replay, Parquet output, and the `sweep`, `compare`, `calibrate`, `coverage`
-//! and `import` commands.
+//! `settle verify`. Not built yet: the learned correction during a replay, Parquet output, and the
+//! `sweep`, `compare`, `calibrate`, `coverage` and `import` commands.
 //!
 //! A researcher's run from Rust:
 //!

@@ -22,9 +22,13 @@
 //! * **settlement**: the settlement load is priced with the state's rate cards and partners,
 //!   netted per month, and the settlement system runs with the timeline's mode changes.
 //!
+//! * **busy intervals**: the `busy_intervals` intervals with the highest link utilisation are
+//!   simulated packet by packet (Poisson packets at each site's rate on the interval's topology,
+//!   `packet_seconds` of it), for delay percentiles and loss that the fluid model cannot give.
+//!
 //! Variants run in parallel (rayon); each is a pure function of the plan, so results do not depend
-//! on the number of threads. Packet-level simulation of the busiest intervals and the learned
-//! correction of the radio maps are not part of the replay yet.
+//! on the number of threads. The learned correction of the radio maps is not part of the replay
+//! yet.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -60,6 +64,11 @@ pub struct ReplayOptions {
     pub min_sinr_db: f64,
     /// Share of the time interfering cells transmit (0 to 1).
     pub interference_load: f64,
+    /// Intervals per variant (the busiest by link utilisation) also simulated packet by packet.
+    pub busy_intervals: usize,
+    /// Simulated seconds of each busy interval (after a tenth as much warm-up): a stationary
+    /// sample of the interval's rates, not the whole interval.
+    pub packet_seconds: f64,
 }
 
 impl Default for ReplayOptions {
@@ -70,6 +79,8 @@ impl Default for ReplayOptions {
             min_rsrp_dbm: -120.0,
             min_sinr_db: -6.0,
             interference_load: 0.5,
+            busy_intervals: 2,
+            packet_seconds: 1.0,
         }
     }
 }
@@ -182,8 +193,28 @@ pub struct VariantResult {
     /// The serving map of the last state (the baseline's at the window's start): (best cell,
     /// RSRP dBm, SINR dB) per grid point.
     pub start_map: Vec<(Option<usize>, f32, f32)>,
-    /// Coverage maps traced for this variant (cache misses).
+    /// States the timeline cut the window into.
     pub states: usize,
+    /// The busiest intervals simulated packet by packet.
+    pub busy: Vec<BusyInterval>,
+}
+
+/// A busy interval simulated packet by packet: Poisson packets (1 000 bytes mean, exponential)
+/// at each site's carried rate, from its homing node to the core, on the interval's topology.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BusyInterval {
+    /// Interval index.
+    pub interval: usize,
+    /// The flow model's busiest link utilisation in it.
+    pub flow_max_link_util: f64,
+    /// Median packet delay over all sites' packets, ms.
+    pub delay_p50_ms: f64,
+    /// 99th percentile of the same, ms.
+    pub delay_p99_ms: f64,
+    /// Lost over sent packets.
+    pub loss: f64,
+    /// Packets simulated.
+    pub packets: u64,
 }
 
 /// The world shared by all variants: scene, grid, cache.
@@ -540,6 +571,10 @@ impl<'a> Replayer<'a> {
         let mut series = NetworkSeries::default();
         let mut start_map = Vec::new();
         let interval_s = step as f64;
+        // Per interval: the state and each site's carried rate, for the packet-level runs.
+        let max_sites = states.last().map_or(0, |s| s.homing.len());
+        let mut state_of = vec![0usize; intervals];
+        let mut site_bps = vec![0.0f32; intervals * max_sites];
 
         for (si, state) in states.iter().enumerate() {
             let end = states.get(si + 1).map_or(intervals, |s| s.from);
@@ -664,10 +699,31 @@ impl<'a> Replayer<'a> {
                 series.max_prb_util.push(util_max);
                 series.unserved_share.push(if offered > 0.0 { unserved / offered } else { 0.0 });
                 series.max_link_util.push(max_link);
+                state_of[k] = si;
+                for (i, &v) in offered_site.iter().enumerate() {
+                    site_bps[k * max_sites + i] = v as f32;
+                }
                 series.mean_delay_ms.push(if wsum > 0.0 { 1e3 * dsum / wsum } else { 0.0 });
             }
             progress((end - state.from) as u64);
         }
+
+        // Packet-level runs of the busiest intervals.
+        let mut order: Vec<usize> = (0..series.max_link_util.len()).collect();
+        order.sort_by(|&a, &b| {
+            series.max_link_util[b].total_cmp(&series.max_link_util[a]).then(a.cmp(&b))
+        });
+        let mut busy = Vec::new();
+        for &k in order.iter().take(self.opts.busy_intervals) {
+            let state = &states[state_of[k]];
+            busy.push(self.packet_interval(
+                state,
+                k,
+                &site_bps[k * max_sites..(k + 1) * max_sites],
+                series.max_link_util[k],
+            )?);
+        }
+        busy.sort_by_key(|b| b.interval);
 
         // Settlement: usage per state's partners and rates; the system with the mode changes.
         let mut charges_all = Vec::new();
@@ -730,6 +786,79 @@ impl<'a> Replayer<'a> {
             system,
             start_map,
             states: states.len(),
+            busy,
+        })
+    }
+
+    /// Simulates interval `k` of `state` packet by packet.
+    fn packet_interval(
+        &self,
+        state: &State,
+        k: usize,
+        site_bps: &[f32],
+        flow_util: f64,
+    ) -> Result<BusyInterval, ScenarioError> {
+        use sim_core::stats::Merge;
+        use transport::packet::{FlowSpec, PacketConfig, PacketSize, Traffic, simulate};
+        let mean_bytes = 1000.0;
+        let mut flows = Vec::new();
+        for (s, node) in state.homing.iter().enumerate() {
+            let bps = f64::from(site_bps.get(s).copied().unwrap_or(0.0));
+            if bps <= 0.0 {
+                continue;
+            }
+            let src = state
+                .topology
+                .node_id(node)
+                .ok_or_else(|| ScenarioError::Replay(format!("node {node} vanished")))?;
+            if src == self.core {
+                continue;
+            }
+            let traffic = Traffic::Poisson {
+                rate_pps: bps / (8.0 * mean_bytes),
+                size: PacketSize::Exponential { mean_bytes },
+            };
+            flows.push(FlowSpec::new(&format!("site {s}"), src, self.core, traffic));
+        }
+        let secs = |x: f64| {
+            sim_core::SimDuration::from_secs_f64(x)
+                .map_err(|e| ScenarioError::Replay(e.to_string()))
+        };
+        let config = PacketConfig {
+            duration: secs(self.opts.packet_seconds)?,
+            warmup: secs(self.opts.packet_seconds / 10.0)?,
+            seed: self.plan.scenario.seed ^ (k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+            metric: Metric::Delay,
+            ..PacketConfig::default()
+        };
+        if flows.is_empty() {
+            return Ok(BusyInterval {
+                interval: k,
+                flow_max_link_util: flow_util,
+                delay_p50_ms: 0.0,
+                delay_p99_ms: 0.0,
+                loss: 0.0,
+                packets: 0,
+            });
+        }
+        let report = simulate(&state.topology, &flows, &config).map_err(|e| {
+            ScenarioError::Replay(format!("packet simulation of interval {k}: {e}"))
+        })?;
+        let mut all = sim_core::stats::DurationHistogram::new();
+        let (mut lost, mut sent) = (0u64, 0u64);
+        for f in &report.flows {
+            all.merge(&f.delay);
+            lost += f.lost;
+            sent += f.generated;
+        }
+        let q = |p: f64| if all.count() == 0 { 0.0 } else { 1e3 * all.quantile(p).as_secs_f64() };
+        Ok(BusyInterval {
+            interval: k,
+            flow_max_link_util: flow_util,
+            delay_p50_ms: q(0.5),
+            delay_p99_ms: q(0.99),
+            loss: if sent > 0 { lost as f64 / sent as f64 } else { 0.0 },
+            packets: report.packets,
         })
     }
 

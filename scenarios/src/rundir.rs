@@ -9,6 +9,7 @@
 //! | `kpis/cells.csv` | per variant, period (an interval, or a day by default) and cell: offered bytes, mean and maximum PRB utilisation, unserved bytes |
 //! | `kpis/links.csv` | per variant, period and link: mean and maximum utilisation (links that ever carry traffic) |
 //! | `kpis/positions.csv` | per variant, month and carrier: multilateral net position (micro-units) |
+//! | `kpis/busy_intervals.csv` | per variant, the busiest intervals simulated packet by packet: delay p50 / p99, loss |
 //! | `maps/<variant>.png` | best-server RSRP at the window's start (baseline) or after the variant's last change |
 //! | `report.html` | one self-contained page: summary, deltas ranked by impact, charts, maps |
 
@@ -47,6 +48,10 @@ pub struct VariantSummary {
     pub settlement_latency_p99_h: f64,
     /// Largest settlement backlog, records.
     pub settlement_backlog_max: u64,
+    /// Highest 99th-percentile packet delay over the busy intervals simulated, ms.
+    pub packet_delay_p99_ms: f64,
+    /// Highest packet loss over the busy intervals simulated.
+    pub packet_loss: f64,
 }
 
 /// `summary.json`.
@@ -109,6 +114,8 @@ pub fn summarise(plan: &Plan, results: &[VariantResult]) -> Summary {
                 settlement_latency_p50_h: r.system.latency_p50_s / 3600.0,
                 settlement_latency_p99_h: r.system.latency_p99_s / 3600.0,
                 settlement_backlog_max: r.system.backlog_max,
+                packet_delay_p99_ms: r.busy.iter().map(|b| b.delay_p99_ms).fold(0.0, f64::max),
+                packet_loss: r.busy.iter().map(|b| b.loss).fold(0.0, f64::max),
             }
         })
         .collect();
@@ -332,6 +339,7 @@ fn write_csvs(
     let (cp, mut cells) = open("cells.csv")?;
     let (lp, mut links) = open("links.csv")?;
     let (pp, mut pos) = open("positions.csv")?;
+    let (bp, mut busy) = open("busy_intervals.csv")?;
     let e = |p: &Path| {
         let p = p.to_path_buf();
         move |err: std::io::Error| ScenarioError::io(&p, err)
@@ -345,6 +353,7 @@ fn write_csvs(
     writeln!(links, "variant,period_start,link,utilisation_mean,utilisation_max")
         .map_err(e(&lp))?;
     writeln!(pos, "variant,period,carrier,net_position_micros").map_err(e(&pp))?;
+    writeln!(busy, "variant,interval_start,flow_max_link_util,packet_delay_p50_ms,packet_delay_p99_ms,packet_loss,packets").map_err(e(&bp))?;
     for r in results {
         let s = &r.series;
         for (k, stamp) in stamps.iter().enumerate().take(s.coverage.len()) {
@@ -401,11 +410,25 @@ fn write_csvs(
                     .map_err(e(&lp))?;
             }
         }
+        for b in &r.busy {
+            writeln!(
+                busy,
+                "{},{},{:.4},{:.4},{:.4},{:.6},{}",
+                r.name,
+                stamps.get(b.interval).map_or("", String::as_str),
+                b.flow_max_link_util,
+                b.delay_p50_ms,
+                b.delay_p99_ms,
+                b.loss,
+                b.packets
+            )
+            .map_err(e(&bp))?;
+        }
         for (period, carrier, v) in &r.positions {
             writeln!(pos, "{},{period},{carrier},{v}", r.name).map_err(e(&pp))?;
         }
     }
-    for (p, mut w) in [(np, net), (cp, cells), (lp, links), (pp, pos)] {
+    for (p, mut w) in [(np, net), (cp, cells), (lp, links), (pp, pos), (bp, busy)] {
         w.flush().map_err(|err| ScenarioError::io(&p, err))?;
     }
     Ok(())
@@ -546,6 +569,25 @@ fn report_html(
             d.change,
             100.0 * d.change.signum() * d.impact
         );
+    }
+    s.push_str("</table><h2>Busiest intervals, packet level</h2><table><tr><th>variant</th><th>interval</th><th>flow-model busiest link</th><th>delay p50 ms</th><th>delay p99 ms</th><th>loss</th><th>packets</th></tr>");
+    let step = i64::from(plan.scenario.window.interval_s);
+    for r in results {
+        for b in &r.busy {
+            let when = chrono::DateTime::from_timestamp(plan.start_s + step * b.interval as i64, 0)
+                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default();
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td>{when}</td><td>{:.1} %</td><td>{:.3}</td><td>{:.3}</td><td>{:.4} %</td><td>{}</td></tr>",
+                html_escape(&r.name),
+                100.0 * b.flow_max_link_util,
+                b.delay_p50_ms,
+                b.delay_p99_ms,
+                100.0 * b.loss,
+                b.packets
+            );
+        }
     }
     s.push_str("</table><h2>Time series (daily means)</h2>");
     let series = |f: &dyn Fn(&VariantResult) -> Vec<f64>| {

@@ -69,6 +69,12 @@ enum Command {
         /// Write cells.csv and links.csv for every interval instead of one row per day.
         #[arg(long)]
         every_interval: bool,
+        /// Busiest intervals per variant also simulated packet by packet.
+        #[arg(long, default_value_t = 2)]
+        busy_intervals: usize,
+        /// Simulated seconds of each busy interval.
+        #[arg(long, default_value_t = 1.0)]
+        packet_seconds: f64,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
@@ -130,6 +136,7 @@ fn run_scenario(
     opts: ReplayOptions,
     every_interval: bool,
     json: bool,
+    shown_as: &std::path::Path,
 ) -> Result<ExitCode> {
     let t0 = Instant::now();
     let plan = match validate(scenario) {
@@ -205,16 +212,16 @@ fn run_scenario(
             );
         }
         println!(
-            "{} intervals × {} variants in {:.1} s (validate {:.1} s, replay {:.1} s with {} coverage maps, write {:.1} s); run directory {}",
+            "{} intervals × {} variants in {:.1} s (validate {:.1} s, replay {:.1} s with {} coverage maps, write {:.1} s)",
             plan.intervals,
             results.len(),
             t0.elapsed().as_secs_f64(),
             t_validate,
             t_replay,
             replayer.maps_traced(),
-            t_write,
-            out.display()
+            t_write
         );
+        println!("report: {}", shown_as.join("report.html").display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -241,7 +248,8 @@ fn run() -> Result<ExitCode> {
             }
             // A previous demo run is replaced only once the new one is complete.
             let fresh = dir.join(format!(".run-new-{}", std::process::id()));
-            let code = run_scenario(&scenario, &fresh, ReplayOptions::default(), false, json)?;
+            let code =
+                run_scenario(&scenario, &fresh, ReplayOptions::default(), false, json, &run_dir)?;
             if fresh.exists() {
                 if run_dir.exists() {
                     std::fs::remove_dir_all(&run_dir)
@@ -249,19 +257,33 @@ fn run() -> Result<ExitCode> {
                 }
                 std::fs::rename(&fresh, &run_dir)
                     .with_context(|| format!("renaming into {}", run_dir.display()))?;
-                if !json {
-                    println!("report: {}", run_dir.join("report.html").display());
-                }
             }
             Ok(code)
         }
-        Command::Run { scenario, out, rays, max_depth, every_interval, json } => run_scenario(
-            &scenario,
-            &out,
-            ReplayOptions { rays, max_depth, ..ReplayOptions::default() },
+        Command::Run {
+            scenario,
+            out,
+            rays,
+            max_depth,
             every_interval,
+            busy_intervals,
+            packet_seconds,
             json,
-        ),
+        } => {
+            if !(packet_seconds > 0.0 && packet_seconds <= 3600.0) {
+                anyhow::bail!(
+                    "--packet-seconds {packet_seconds}: use a positive number of seconds up to an hour"
+                );
+            }
+            let opts = ReplayOptions {
+                rays,
+                max_depth,
+                busy_intervals,
+                packet_seconds,
+                ..ReplayOptions::default()
+            };
+            run_scenario(&scenario, &out, opts, every_interval, json, &out)
+        }
         Command::Validate { scenario, json } => match validate(&scenario) {
             Ok(plan) => {
                 if json {

@@ -84,6 +84,13 @@ fn a_run_directory_is_whole_or_absent() {
     assert_eq!(manifest["inputs"].as_array().unwrap().len(), 9);
     let cells = std::fs::read_to_string(out.join("kpis/cells.csv")).unwrap();
     assert_eq!(cells.lines().count(), 1 + 3 * 2 * 6, "3 variants × 2 days × 6 cells");
+    let busy = std::fs::read_to_string(out.join("kpis/busy_intervals.csv")).unwrap();
+    assert_eq!(busy.lines().count(), 1 + 3 * 2, "two packet-level intervals per variant");
+    assert!(
+        results
+            .iter()
+            .all(|r| r.busy.iter().all(|b| b.packets > 0 && b.delay_p99_ms >= b.delay_p50_ms))
+    );
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(
         report.contains("<svg")
