@@ -16,8 +16,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use scenarios::ScenarioError;
 use scenarios::demo::{DemoConfig, write_demo};
 use scenarios::replay::{ReplayOptions, Replayer};
-use scenarios::rundir::{table, write_run_dir};
-use scenarios::scenario::{Diagnostic, validate};
+use scenarios::rundir::{Summary, summarise, table, write_run_dir};
+use scenarios::scenario::{Diagnostic, Operation, Timed, Variant, validate};
 use scenarios::settlement::{
     RateBook, net_positions, price, simulate_system, statements, verify_log, write_log,
 };
@@ -27,7 +27,7 @@ use scenarios::settlement::{
     name = "twin",
     version,
     about = "The network twin: replay scenarios through the twin, validate them, settle inter-carrier usage",
-    after_help = "Examples:\n  twin demo\n  twin run scenario.toml --out runs/2024\n  twin validate scenario.toml\n  twin validate scenario.toml --json\n  twin settle run scenario.toml --out settlement/\n  twin settle verify settlement/statements.jsonl"
+    after_help = "Examples:\n  twin demo\n  twin run scenario.toml --out runs/2024\n  twin sweep scenario.toml --op set-tilt --values 0,2,4,6,8\n  twin compare runs/a runs/b\n  twin import Cogentco.graphml --nodes nodes.csv --links links.csv --default-capacity-bps 1e9\n  twin validate scenario.toml\n  twin validate scenario.toml --json\n  twin settle run scenario.toml --out settlement/\n  twin settle verify settlement/statements.jsonl"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -79,6 +79,50 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run one variant per value of a parameter and print one table (no run directory).
+    Sweep {
+        /// The scenario file (its own variants are replaced by the sweep's).
+        scenario: PathBuf,
+        /// The operation swept: set-tilt, set-azimuth, set-power or scale-traffic.
+        #[arg(long)]
+        op: String,
+        /// Comma-separated values (degrees, dBm or factors).
+        #[arg(long, value_delimiter = ',', required = true)]
+        values: Vec<f64>,
+        /// Comma-separated cells (all cells when absent).
+        #[arg(long, value_delimiter = ',')]
+        cells: Vec<String>,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare the summaries of two run directories, variant by variant.
+    Compare {
+        /// The first run directory.
+        a: PathBuf,
+        /// The second run directory.
+        b: PathBuf,
+        /// Print the comparison as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Convert a topology (GraphML or SNDlib) to nodes.csv and links.csv.
+    Import {
+        /// The topology file (.graphml, or SNDlib native .txt).
+        topology: PathBuf,
+        /// Nodes CSV to write.
+        #[arg(long)]
+        nodes: PathBuf,
+        /// Links CSV to write.
+        #[arg(long)]
+        links: PathBuf,
+        /// Capacity of GraphML links without LinkSpeedRaw, bit/s (else they are an error).
+        #[arg(long)]
+        default_capacity_bps: Option<f64>,
+        /// Delay of GraphML links whose ends lack coordinates, seconds (else an error).
+        #[arg(long)]
+        default_delay_s: Option<f64>,
+    },
     /// Inter-carrier settlement.
     Settle {
         #[command(subcommand)]
@@ -108,6 +152,17 @@ enum SettleCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// The operation's name as the scenario file writes it.
+fn op_label(op: &Operation) -> &'static str {
+    match op {
+        Operation::SetTilt { .. } => "tilt",
+        Operation::SetAzimuth { .. } => "azimuth",
+        Operation::SetPower { .. } => "power",
+        Operation::ScaleTraffic { .. } => "traffic ×",
+        _ => "value",
+    }
 }
 
 fn print_diagnostics(diags: &[Diagnostic], json: bool) -> Result<()> {
@@ -283,6 +338,133 @@ fn run() -> Result<ExitCode> {
                 ..ReplayOptions::default()
             };
             run_scenario(&scenario, &out, opts, every_interval, json, &out)
+        }
+        Command::Sweep { scenario, op, values, cells, json } => {
+            let mut plan = match validate(&scenario) {
+                Ok(p) => p,
+                Err(diags) => {
+                    print_diagnostics(&diags, json)?;
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let known: Vec<&str> = plan.inventory.cells.iter().map(|c| c.id.as_str()).collect();
+            if let Some(c) = cells.iter().find(|c| !known.contains(&c.as_str())) {
+                anyhow::bail!("--cells: unknown cell \"{c}\"");
+            }
+            let targets: Vec<String> = if cells.is_empty() {
+                known.iter().map(|c| c.to_string()).collect()
+            } else {
+                cells.clone()
+            };
+            plan.scenario.variants = values
+                .iter()
+                .map(|&v| -> Result<Variant> {
+                    let op = match op.as_str() {
+                        "set-tilt" => Operation::SetTilt { cells: targets.clone(), deg: v },
+                        "set-azimuth" => Operation::SetAzimuth { cells: targets.clone(), deg: v },
+                        "set-power" => Operation::SetPower { cells: targets.clone(), dbm: v },
+                        "scale-traffic" => Operation::ScaleTraffic { cells: targets.clone(), factor: v, growth_per_year: 0.0 },
+                        other => anyhow::bail!("--op {other}: expected set-tilt, set-azimuth, set-power or scale-traffic"),
+                    };
+                    Ok(Variant { name: format!("{op_name} {v}", op_name = op_label(&op)), timeline: vec![Timed { time: None, op }] })
+                })
+                .collect::<Result<_>>()?;
+            let replayer = Replayer::new(&plan, ReplayOptions::default(), None)?;
+            let results = replayer.run_all(&|_| {})?;
+            let summary = summarise(&plan, &results);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                print!("{}", table(&summary));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Compare { a, b, json } => {
+            let read = |dir: &PathBuf| -> Result<Summary> {
+                let p = dir.join("summary.json");
+                let text = std::fs::read_to_string(&p)
+                    .with_context(|| format!("reading {} (is it a run directory?)", p.display()))?;
+                serde_json::from_str(&text)
+                    .with_context(|| format!("{} is not a run summary", p.display()))
+            };
+            let (sa, sb) = (read(&a)?, read(&b)?);
+            let mut rows = Vec::new();
+            for va in &sa.variants {
+                let Some(vb) = sb.variants.iter().find(|v| v.name == va.name) else { continue };
+                let (ja, jb) = (serde_json::to_value(va)?, serde_json::to_value(vb)?);
+                if let (Some(ma), Some(mb)) = (ja.as_object(), jb.as_object()) {
+                    for (k, x) in ma {
+                        if let (Some(x), Some(y)) =
+                            (x.as_f64(), mb.get(k).and_then(serde_json::Value::as_f64))
+                        {
+                            rows.push(serde_json::json!({ "variant": va.name, "kpi": k, "a": x, "b": y, "change": y - x }));
+                        }
+                    }
+                }
+            }
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({ "a": a, "b": b, "rows": rows })
+                    )?
+                );
+            } else {
+                println!(
+                    "| variant | KPI | {} | {} | change |\n|---|---|---|---|---|",
+                    a.display(),
+                    b.display()
+                );
+                for r in &rows {
+                    println!(
+                        "| {} | {} | {:.4} | {:.4} | {:+.4} |",
+                        r["variant"].as_str().unwrap_or(""),
+                        r["kpi"].as_str().unwrap_or(""),
+                        r["a"].as_f64().unwrap_or(f64::NAN),
+                        r["b"].as_f64().unwrap_or(f64::NAN),
+                        r["change"].as_f64().unwrap_or(f64::NAN)
+                    );
+                }
+                let only: Vec<&str> = sa
+                    .variants
+                    .iter()
+                    .chain(&sb.variants)
+                    .map(|v| v.name.as_str())
+                    .filter(|n| {
+                        !sa.variants.iter().any(|v| v.name == *n)
+                            || !sb.variants.iter().any(|v| v.name == *n)
+                    })
+                    .collect();
+                if !only.is_empty() {
+                    println!("in one run only: {}", only.join(", "));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { topology, nodes, links, default_capacity_bps, default_delay_s } => {
+            let ext =
+                topology.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+            let topo = if ext == "graphml" {
+                transport::import::graphml::load(
+                    &topology,
+                    &transport::import::graphml::GraphmlOptions {
+                        default_capacity_bps,
+                        default_delay_s,
+                    },
+                )?
+            } else {
+                transport::import::sndlib::load(&topology)?.topology
+            };
+            transport::import::csv::save(&topo, &nodes, &links)?;
+            println!(
+                "{}: {} nodes, {} links → {}, {}",
+                topology.display(),
+                topo.n_nodes(),
+                topo.n_links(),
+                nodes.display(),
+                links.display()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Validate { scenario, json } => match validate(&scenario) {
             Ok(plan) => {
