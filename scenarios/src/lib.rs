@@ -20,9 +20,9 @@
 //!   report), written atomically.
 //! * [`demo`]: the built-in demo scenario.
 //!
-//! The `twin` command (`src/bin/twin.rs`) offers `demo`, `run`, `validate`, `sweep`, `compare`,
-//! `import`, `settle run` and `settle verify`. Not built yet: the learned correction during a
-//! replay, Parquet output, and the `calibrate` and `coverage` commands.
+//! The `twin` command (`src/bin/twin.rs`) offers `demo`, `run`, `validate`, `coverage`, `sweep`,
+//! `compare`, `import`, `settle run` and `settle verify`. Not built yet: the learned correction
+//! during a replay, Parquet output, and the `calibrate` command.
 //!
 //! A researcher's run from Rust:
 //!

@@ -95,6 +95,9 @@ pub struct CellMap {
 /// A cache entry: computed once, by whichever variant asks first.
 type MapSlot = Arc<OnceLock<Result<Arc<CellMap>, String>>>;
 
+/// One grid point of a map: best server (if it serves), RSRP dBm, SINR dB.
+pub type MapPoint = (Option<usize>, f32, f32);
+
 /// One grid point in a state: best server (if it serves), RSRP dBm, SINR dB, bit/s/Hz.
 type PointServing = (Option<usize>, f32, f32, f32);
 
@@ -192,7 +195,7 @@ pub struct VariantResult {
     pub system: SystemReport,
     /// The serving map of the last state (the baseline's at the window's start): (best cell,
     /// RSRP dBm, SINR dB) per grid point.
-    pub start_map: Vec<(Option<usize>, f32, f32)>,
+    pub start_map: Vec<MapPoint>,
     /// States the timeline cut the window into.
     pub states: usize,
     /// The busiest intervals simulated packet by packet.
@@ -338,6 +341,42 @@ impl<'a> Replayer<'a> {
         let base = &self.states(&[])?[0];
         base.cells.par_iter().map(|c| self.map(c).map(|_| ())).collect::<Result<Vec<()>, _>>()?;
         Ok(base.cells.len())
+    }
+
+    /// The serving map of the baseline (`None`) at the window's start, or of a variant after its
+    /// last change: (best cell if it serves, RSRP dBm, SINR dB) per grid point, and the cells'
+    /// identifiers.
+    pub fn serving_map(
+        &self,
+        variant: Option<usize>,
+    ) -> Result<(Vec<String>, Vec<MapPoint>), ScenarioError> {
+        let step = i64::from(self.plan.scenario.window.interval_s);
+        let ops: Vec<(usize, Operation)> = match variant {
+            None => vec![],
+            Some(v) => self
+                .plan
+                .scenario
+                .variants
+                .get(v)
+                .ok_or_else(|| ScenarioError::Replay(format!("no variant {v}")))?
+                .timeline
+                .iter()
+                .map(|t| {
+                    let at = t.time.as_deref().and_then(parse_instant).unwrap_or(self.plan.start_s);
+                    (
+                        ((at - self.plan.start_s) + step - 1).div_euclid(step).max(0) as usize,
+                        t.op.clone(),
+                    )
+                })
+                .collect(),
+        };
+        let states = self.states(&ops)?;
+        let last = states.last().ok_or_else(|| ScenarioError::Replay("no state".into()))?;
+        let sv = self.serving(last)?;
+        Ok((
+            last.cells.iter().map(|c| c.id.clone()).collect(),
+            sv.iter().map(|s| (s.0, s.1, s.2)).collect(),
+        ))
     }
 
     /// Distinct coverage maps computed.

@@ -436,7 +436,7 @@ fn write_csvs(
 
 /// Best-server RSRP as a PNG (viridis from −120 to −60 dBm; dark grey where unserved, black
 /// indoors), north up.
-fn map_png(
+pub fn map_png(
     grid: &radio::Grid,
     map: &[(Option<usize>, f32, f32)],
 ) -> Result<Vec<u8>, ScenarioError> {

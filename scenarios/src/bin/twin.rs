@@ -16,7 +16,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use scenarios::ScenarioError;
 use scenarios::demo::{DemoConfig, write_demo};
 use scenarios::replay::{ReplayOptions, Replayer};
-use scenarios::rundir::{Summary, summarise, table, write_run_dir};
+use scenarios::rundir::{Summary, map_png, summarise, table, write_run_dir};
 use scenarios::scenario::{Diagnostic, Operation, Timed, Variant, validate};
 use scenarios::settlement::{
     RateBook, net_positions, price, simulate_system, statements, verify_log, write_log,
@@ -27,7 +27,7 @@ use scenarios::settlement::{
     name = "twin",
     version,
     about = "The network twin: replay scenarios through the twin, validate them, settle inter-carrier usage",
-    after_help = "Examples:\n  twin demo\n  twin run scenario.toml --out runs/2024\n  twin sweep scenario.toml --op set-tilt --values 0,2,4,6,8\n  twin compare runs/a runs/b\n  twin import Cogentco.graphml --nodes nodes.csv --links links.csv --default-capacity-bps 1e9\n  twin validate scenario.toml\n  twin validate scenario.toml --json\n  twin settle run scenario.toml --out settlement/\n  twin settle verify settlement/statements.jsonl"
+    after_help = "Examples:\n  twin demo\n  twin run scenario.toml --out runs/2024\n  twin sweep scenario.toml --op set-tilt --values 0,2,4,6,8\n  twin coverage scenario.toml --out coverage/ [--variant new-site]\n  twin compare runs/a runs/b\n  twin import Cogentco.graphml --nodes nodes.csv --links links.csv --default-capacity-bps 1e9\n  twin validate scenario.toml\n  twin validate scenario.toml --json\n  twin settle run scenario.toml --out settlement/\n  twin settle verify settlement/statements.jsonl"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -96,6 +96,24 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Best server, RSRP and SINR on the scenario's grid, as CSV and PNG (the baseline at the
+    /// window's start, or a variant after its last change).
+    Coverage {
+        /// The scenario file.
+        scenario: PathBuf,
+        /// Output directory (created; must not exist).
+        #[arg(long)]
+        out: PathBuf,
+        /// A variant's name (the baseline when absent).
+        #[arg(long)]
+        variant: Option<String>,
+        /// Rays per coverage map.
+        #[arg(long, default_value_t = 20_000)]
+        rays: u64,
+        /// Reflections traced.
+        #[arg(long, default_value_t = 2)]
+        max_depth: u32,
+    },
     /// Compare the summaries of two run directories, variant by variant.
     Compare {
         /// The first run directory.
@@ -152,6 +170,11 @@ enum SettleCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// A dB value for CSV: empty where there is none.
+fn fmt_db(v: f32) -> String {
+    if v.is_finite() { format!("{v:.2}") } else { String::new() }
 }
 
 /// The operation's name as the scenario file writes it.
@@ -377,6 +400,65 @@ fn run() -> Result<ExitCode> {
             } else {
                 print!("{}", table(&summary));
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Coverage { scenario, out, variant, rays, max_depth } => {
+            let plan = match validate(&scenario) {
+                Ok(p) => p,
+                Err(diags) => {
+                    print_diagnostics(&diags, false)?;
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            if out.exists() {
+                anyhow::bail!("{} exists; choose a new output directory", out.display());
+            }
+            let index = match &variant {
+                None => None,
+                Some(name) => {
+                    Some(plan.scenario.variants.iter().position(|v| &v.name == name).with_context(
+                        || format!("--variant {name}: the scenario has no such variant"),
+                    )?)
+                }
+            };
+            let replayer = Replayer::new(
+                &plan,
+                ReplayOptions { rays, max_depth, ..ReplayOptions::default() },
+                None,
+            )?;
+            let (cells, map) = replayer.serving_map(index)?;
+            let parent = out
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), PathBuf::from);
+            let name =
+                out.file_name().and_then(|n| n.to_str()).context("--out needs a directory name")?;
+            let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
+            let write = || -> Result<()> {
+                std::fs::create_dir_all(&tmp)?;
+                let mut csv = String::from("x_m,y_m,best_cell,rsrp_dbm,sinr_db\n");
+                for (i, (best, rsrp, sinr)) in map.iter().enumerate() {
+                    let p = replayer.grid.point(i);
+                    let cell = best.map_or("", |b| cells[b].as_str());
+                    csv.push_str(&format!(
+                        "{:.1},{:.1},{cell},{},{}\n",
+                        p.x,
+                        p.y,
+                        fmt_db(*rsrp),
+                        fmt_db(*sinr)
+                    ));
+                }
+                std::fs::write(tmp.join("coverage.csv"), csv)?;
+                std::fs::write(tmp.join("coverage.png"), map_png(&replayer.grid, &map)?)?;
+                std::fs::rename(&tmp, &out)?;
+                Ok(())
+            };
+            if let Err(e) = write() {
+                let _ = std::fs::remove_dir_all(&tmp);
+                return Err(e);
+            }
+            let served = map.iter().filter(|m| m.0.is_some()).count();
+            println!("{} grid points, {served} served; written to {}", map.len(), out.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Compare { a, b, json } => {

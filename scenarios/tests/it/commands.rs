@@ -74,3 +74,31 @@ fn compare_and_import() {
     let topo = transport::import::csv::load(&nodes, &links).unwrap();
     assert!(topo.n_nodes() > 5 && topo.n_links() > 5);
 }
+
+#[test]
+fn coverage_writes_the_grid_of_a_variant() {
+    let dir = scratch("coverage");
+    let path = write_small(&dir);
+    let out = dir.join("cov");
+    let run = twin()
+        .args(["coverage", "--rays", "5000", "--max-depth", "1", "--variant", "retilt"])
+        .arg(&path)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let csv = std::fs::read_to_string(out.join("coverage.csv")).unwrap();
+    assert!(csv.starts_with("x_m,y_m,best_cell,rsrp_dbm,sinr_db\n"));
+    assert!(csv.lines().skip(1).any(|l| l.contains(",A-1,")), "cell A-1 serves somewhere");
+    assert!(out.join("coverage.png").is_file());
+    let bad = twin()
+        .args(["coverage", "--variant", "nope"])
+        .arg(&path)
+        .arg("--out")
+        .arg(dir.join("cov2"))
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(!dir.join("cov2").exists());
+}
