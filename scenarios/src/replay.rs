@@ -220,6 +220,18 @@ pub struct BusyInterval {
     pub packets: u64,
 }
 
+/// What every variant starts from.
+#[derive(Debug)]
+struct Baseline {
+    /// (point, inventory cell, weight): where each cell's recorded traffic is, weights of a cell
+    /// summing to 1.
+    ownership: Vec<(usize, usize, f64)>,
+    /// Downlink bytes per interval and inventory cell, `dl[k * cells + c]`.
+    dl: Vec<f64>,
+    /// Uplink bytes, likewise.
+    ul: Vec<f64>,
+}
+
 /// The world shared by all variants: scene, grid, cache.
 pub struct Replayer<'a> {
     plan: &'a Plan,
@@ -229,6 +241,7 @@ pub struct Replayer<'a> {
     /// Outdoor flags of the grid points.
     pub outdoor: Vec<bool>,
     cache: RadioCache,
+    baseline: OnceLock<Result<Arc<Baseline>, String>>,
     trace: TraceConfig,
     kpi: KpiConfig,
     opts: ReplayOptions,
@@ -327,6 +340,7 @@ impl<'a> Replayer<'a> {
             grid,
             outdoor,
             cache: RadioCache::default(),
+            baseline: OnceLock::new(),
             trace,
             kpi: KpiConfig { interference_load: opts.interference_load, ..KpiConfig::default() },
             opts,
@@ -343,6 +357,32 @@ impl<'a> Replayer<'a> {
         Ok(base.cells.len())
     }
 
+    /// The timeline of the baseline (`None`, empty) or of a variant, as (first interval the
+    /// operation applies to, operation): an operation applies from the first interval that starts
+    /// at or after its time.
+    fn variant_ops(
+        &self,
+        variant: Option<usize>,
+    ) -> Result<Vec<(usize, Operation)>, ScenarioError> {
+        let plan = self.plan;
+        let Some(v) = variant else { return Ok(Vec::new()) };
+        let step = i64::from(plan.scenario.window.interval_s);
+        let var = plan
+            .scenario
+            .variants
+            .get(v)
+            .ok_or_else(|| ScenarioError::Replay(format!("no variant {v}")))?;
+        Ok(var
+            .timeline
+            .iter()
+            .map(|t| {
+                let at = t.time.as_deref().and_then(parse_instant).unwrap_or(plan.start_s);
+                let k = ((at - plan.start_s) + step - 1).div_euclid(step).max(0) as usize;
+                (k.min(plan.intervals), t.op.clone())
+            })
+            .collect())
+    }
+
     /// The serving map of the baseline (`None`) at the window's start, or of a variant after its
     /// last change: (best cell if it serves, RSRP dBm, SINR dB) per grid point, and the cells'
     /// identifiers.
@@ -350,26 +390,7 @@ impl<'a> Replayer<'a> {
         &self,
         variant: Option<usize>,
     ) -> Result<(Vec<String>, Vec<MapPoint>), ScenarioError> {
-        let step = i64::from(self.plan.scenario.window.interval_s);
-        let ops: Vec<(usize, Operation)> = match variant {
-            None => vec![],
-            Some(v) => self
-                .plan
-                .scenario
-                .variants
-                .get(v)
-                .ok_or_else(|| ScenarioError::Replay(format!("no variant {v}")))?
-                .timeline
-                .iter()
-                .map(|t| {
-                    let at = t.time.as_deref().and_then(parse_instant).unwrap_or(self.plan.start_s);
-                    (
-                        ((at - self.plan.start_s) + step - 1).div_euclid(step).max(0) as usize,
-                        t.op.clone(),
-                    )
-                })
-                .collect(),
-        };
+        let ops = self.variant_ops(variant)?;
         let states = self.states(&ops)?;
         let last = states.last().ok_or_else(|| ScenarioError::Replay("no state".into()))?;
         let sv = self.serving(last)?;
@@ -471,6 +492,24 @@ impl<'a> Replayer<'a> {
         Ok(out)
     }
 
+    /// What every variant starts from, computed once per run by whichever variant asks first.
+    fn baseline(&self) -> Result<Arc<Baseline>, ScenarioError> {
+        self.baseline
+            .get_or_init(|| {
+                let ownership = self.ownership().map_err(|e| e.to_string())?;
+                let (n, intervals) = (self.plan.inventory.cells.len(), self.plan.intervals);
+                let mut dl = vec![0.0f64; intervals * n];
+                let mut ul = vec![0.0f64; intervals * n];
+                for r in &self.plan.traffic {
+                    dl[r.interval * n + r.cell] = r.dl_bytes;
+                    ul[r.interval * n + r.cell] = r.ul_bytes;
+                }
+                Ok(Arc::new(Baseline { ownership, dl, ul }))
+            })
+            .clone()
+            .map_err(ScenarioError::Replay)
+    }
+
     /// Where each inventory cell's traffic is: the outdoor points it serves in the baseline at the
     /// window's start, evenly. A cell that serves no point (it never wins against its
     /// neighbours on the grid) spreads its traffic over the points where its RSRP is within 3 dB
@@ -563,19 +602,7 @@ impl<'a> Replayer<'a> {
     ) -> Result<VariantResult, ScenarioError> {
         let plan = self.plan;
         let step = i64::from(plan.scenario.window.interval_s);
-        let ops: Vec<(usize, Operation)> = match variant {
-            None => vec![],
-            Some(v) => plan.scenario.variants[v]
-                .timeline
-                .iter()
-                .map(|t| {
-                    let at = t.time.as_deref().and_then(parse_instant).unwrap_or(plan.start_s);
-                    // An operation applies from the first interval that starts at or after it.
-                    let k = ((at - plan.start_s) + step - 1).div_euclid(step).max(0) as usize;
-                    (k.min(plan.intervals), t.op.clone())
-                })
-                .collect(),
-        };
+        let ops = self.variant_ops(variant)?;
         let name =
             variant.map_or("baseline".to_string(), |v| plan.scenario.variants[v].name.clone());
         let states = self.states(&ops)?;
@@ -583,16 +610,8 @@ impl<'a> Replayer<'a> {
         let n_base = plan.inventory.cells.len();
         let intervals = plan.intervals;
 
-        // Baseline ownership at the window's start: (point, cell, weight) entries saying where
-        // each cell's traffic is (weights of a cell sum to 1).
-        let ownership = self.ownership()?;
-        // Traffic per interval and baseline cell, with uplink.
-        let mut dl = vec![0.0f64; intervals * n_base];
-        let mut ul = vec![0.0f64; intervals * n_base];
-        for r in &plan.traffic {
-            dl[r.interval * n_base + r.cell] = r.dl_bytes;
-            ul[r.interval * n_base + r.cell] = r.ul_bytes;
-        }
+        let base = self.baseline()?;
+        let (ownership, dl, ul) = (&base.ownership, &base.dl, &base.ul);
 
         let links: Vec<String> = plan
             .topology
@@ -634,7 +653,7 @@ impl<'a> Replayer<'a> {
                     se_n[b] += 1;
                 }
             }
-            for &(p, o, w) in &ownership {
+            for &(p, o, w) in ownership {
                 match sv[p].0 {
                     Some(b) => *share[o].entry(b).or_default() += w,
                     None => lost[o] += w,
@@ -655,8 +674,8 @@ impl<'a> Replayer<'a> {
                 covered as f64 / self.outdoor.iter().filter(|o| **o).count().max(1) as f64;
 
             // Transport for this state: one demand per site with cells, towards the core.
-            let mut topo = state.topology.clone();
-            let routing = Routing::compute(&topo, Metric::Delay);
+            let topo = &state.topology;
+            let routing = Routing::compute(topo, Metric::Delay);
             let n_sites = state.homing.len();
             let demands: Vec<Demand> = (0..n_sites)
                 .map(|s| -> Result<Demand, ScenarioError> {
@@ -666,10 +685,8 @@ impl<'a> Replayer<'a> {
                     Ok(Demand { name: format!("site {s}"), src, dst: self.core })
                 })
                 .collect::<Result<_, _>>()?;
-            let mut flow = FlowModel::new(&topo, &routing, &demands)
+            let mut flow = FlowModel::new(topo, &routing, &demands)
                 .map_err(|e| ScenarioError::Replay(e.to_string()))?;
-            topo = state.topology.clone();
-            let _ = &topo;
 
             let mut load = vec![0.0f64; state.cells.len()];
             let mut offered_site = vec![0.0f64; n_sites];
@@ -766,7 +783,6 @@ impl<'a> Replayer<'a> {
 
         // Settlement: usage per state's partners and rates; the system with the mode changes.
         let mut charges_all = Vec::new();
-        let mut currency = String::new();
         let mut records = vec![0u64; intervals];
         for (si, state) in states.iter().enumerate() {
             let from_s = plan.start_s + step * state.from as i64;
@@ -791,11 +807,9 @@ impl<'a> Replayer<'a> {
             if usage.is_empty() {
                 continue;
             }
-            let (charges, cur) = price(&usage, &RateBook::new(&state.rates))?;
-            currency = cur;
+            let (charges, _currency) = price(&usage, &RateBook::new(&state.rates))?;
             charges_all.extend(charges);
         }
-        let _ = currency;
         // Charges of one period priced in two states are added before netting.
         let positions: Vec<(String, String, Micros)> = net_positions(&charges_all)
             .into_iter()

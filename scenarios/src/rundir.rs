@@ -252,8 +252,50 @@ pub fn write_run_dir(
     timings: &[(String, f64)],
     intervals_per_row: usize,
 ) -> Result<Summary, ScenarioError> {
+    let summary = summarise(plan, results);
+    write_dir_atomically(out, |tmp| -> Result<(), ScenarioError> {
+        std::fs::create_dir_all(tmp.join("kpis")).map_err(|e| ScenarioError::io(tmp, e))?;
+        std::fs::create_dir_all(tmp.join("maps")).map_err(|e| ScenarioError::io(tmp, e))?;
+        let manifest = serde_json::json!({
+            "scenario": plan.scenario.name,
+            "seed": plan.scenario.seed,
+            "version": env!("CARGO_PKG_VERSION"),
+            "window": { "start": plan.scenario.window.start, "end": plan.scenario.window.end, "interval_s": plan.scenario.window.interval_s, "intervals": plan.intervals },
+            "inputs": inputs(plan, scenario_path)?.into_iter().map(|(p, h)| serde_json::json!({ "path": p, "sha256": h })).collect::<Vec<_>>(),
+            "variants": results.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
+            "timings_s": timings.iter().map(|(k, v)| (k.clone(), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
+        });
+        write_text(
+            &tmp.join("manifest.json"),
+            &serde_json::to_string_pretty(&manifest).map_err(|e| ScenarioError::io(tmp, e))?,
+        )?;
+        write_text(
+            &tmp.join("summary.json"),
+            &serde_json::to_string_pretty(&summary).map_err(|e| ScenarioError::io(tmp, e))?,
+        )?;
+        write_csvs(&tmp.join("kpis"), plan, results, intervals_per_row)?;
+        let mut maps = Vec::new();
+        for r in results {
+            let file = format!("{}.png", sanitize(&r.name));
+            let png = map_png(grid, &r.start_map)?;
+            std::fs::write(tmp.join("maps").join(&file), &png)
+                .map_err(|e| ScenarioError::io(&tmp.join("maps").join(&file), e))?;
+            maps.push((r.name.clone(), png));
+        }
+        write_text(&tmp.join("report.html"), &report_html(plan, &summary, results, &maps))
+    })?;
+    Ok(summary)
+}
+
+/// Creates the directory `out` whole or not at all: `fill` writes into a temporary directory
+/// beside it, which is renamed to `out` when `fill` succeeds and removed when it fails. An
+/// existing `out` is refused.
+pub fn write_dir_atomically<E: From<ScenarioError>>(
+    out: &Path,
+    fill: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<(), E> {
     if out.exists() {
-        return Err(ScenarioError::io(out, "exists; choose a new run directory"));
+        return Err(ScenarioError::io(out, "exists; choose a new output directory").into());
     }
     let name = out
         .file_name()
@@ -266,44 +308,14 @@ pub fn write_run_dir(
     std::fs::create_dir_all(&parent).map_err(|e| ScenarioError::io(&parent, e))?;
     let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
-    let summary = summarise(plan, results);
-    let result = (|| -> Result<(), ScenarioError> {
-        std::fs::create_dir_all(tmp.join("kpis")).map_err(|e| ScenarioError::io(&tmp, e))?;
-        std::fs::create_dir_all(tmp.join("maps")).map_err(|e| ScenarioError::io(&tmp, e))?;
-        let manifest = serde_json::json!({
-            "scenario": plan.scenario.name,
-            "seed": plan.scenario.seed,
-            "version": env!("CARGO_PKG_VERSION"),
-            "window": { "start": plan.scenario.window.start, "end": plan.scenario.window.end, "interval_s": plan.scenario.window.interval_s, "intervals": plan.intervals },
-            "inputs": inputs(plan, scenario_path)?.into_iter().map(|(p, h)| serde_json::json!({ "path": p, "sha256": h })).collect::<Vec<_>>(),
-            "variants": results.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
-            "timings_s": timings.iter().map(|(k, v)| (k.clone(), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
-        });
-        write_text(
-            &tmp.join("manifest.json"),
-            &serde_json::to_string_pretty(&manifest).map_err(|e| ScenarioError::io(&tmp, e))?,
-        )?;
-        write_text(
-            &tmp.join("summary.json"),
-            &serde_json::to_string_pretty(&summary).map_err(|e| ScenarioError::io(&tmp, e))?,
-        )?;
-        write_csvs(&tmp.join("kpis"), plan, results, intervals_per_row)?;
-        let mut maps = Vec::new();
-        for r in results {
-            let file = format!("{}.png", sanitize(&r.name));
-            let png = map_png(grid, &r.start_map)?;
-            std::fs::write(tmp.join("maps").join(&file), &png)
-                .map_err(|e| ScenarioError::io(&tmp.join("maps").join(&file), e))?;
-            maps.push((r.name.clone(), png));
-        }
-        write_text(&tmp.join("report.html"), &report_html(plan, &summary, results, &maps))?;
-        std::fs::rename(&tmp, out).map_err(|e| ScenarioError::io(out, e))
-    })();
-    if let Err(e) = result {
+    let result = std::fs::create_dir(&tmp)
+        .map_err(|e| E::from(ScenarioError::io(&tmp, e)))
+        .and_then(|()| fill(&tmp))
+        .and_then(|()| std::fs::rename(&tmp, out).map_err(|e| ScenarioError::io(out, e).into()));
+    if result.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
     }
-    Ok(summary)
+    result
 }
 
 fn sanitize(name: &str) -> String {

@@ -16,8 +16,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use scenarios::ScenarioError;
 use scenarios::demo::{DemoConfig, write_demo};
 use scenarios::replay::{ReplayOptions, Replayer};
-use scenarios::rundir::{Summary, map_png, summarise, table, write_run_dir};
-use scenarios::scenario::{Diagnostic, Operation, Timed, Variant, validate};
+use scenarios::rundir::{Summary, map_png, summarise, table, write_dir_atomically, write_run_dir};
+use scenarios::scenario::{Diagnostic, Operation, Plan, Timed, Variant, validate};
 use scenarios::settlement::{
     RateBook, net_positions, price, simulate_system, statements, verify_log, write_log,
 };
@@ -188,6 +188,18 @@ fn op_label(op: &Operation) -> &'static str {
     }
 }
 
+/// The scenario's plan, or (its diagnostics printed) the exit code of a scenario that does not
+/// validate.
+fn checked(scenario: &std::path::Path, json: bool) -> Result<Result<Plan, ExitCode>> {
+    match validate(scenario) {
+        Ok(p) => Ok(Ok(p)),
+        Err(diags) => {
+            print_diagnostics(&diags, json)?;
+            Ok(Err(ExitCode::from(2)))
+        }
+    }
+}
+
 fn print_diagnostics(diags: &[Diagnostic], json: bool) -> Result<()> {
     if json {
         println!(
@@ -217,12 +229,9 @@ fn run_scenario(
     shown_as: &std::path::Path,
 ) -> Result<ExitCode> {
     let t0 = Instant::now();
-    let plan = match validate(scenario) {
+    let plan = match checked(scenario, json)? {
         Ok(p) => p,
-        Err(diags) => {
-            print_diagnostics(&diags, json)?;
-            return Ok(ExitCode::from(2));
-        }
+        Err(code) => return Ok(code),
     };
     if out.exists() {
         anyhow::bail!("{} exists; choose a new run directory", out.display());
@@ -363,12 +372,9 @@ fn run() -> Result<ExitCode> {
             run_scenario(&scenario, &out, opts, every_interval, json, &out)
         }
         Command::Sweep { scenario, op, values, cells, json } => {
-            let mut plan = match validate(&scenario) {
+            let mut plan = match checked(&scenario, json)? {
                 Ok(p) => p,
-                Err(diags) => {
-                    print_diagnostics(&diags, json)?;
-                    return Ok(ExitCode::from(2));
-                }
+                Err(code) => return Ok(code),
             };
             let known: Vec<&str> = plan.inventory.cells.iter().map(|c| c.id.as_str()).collect();
             if let Some(c) = cells.iter().find(|c| !known.contains(&c.as_str())) {
@@ -403,12 +409,9 @@ fn run() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Coverage { scenario, out, variant, rays, max_depth } => {
-            let plan = match validate(&scenario) {
+            let plan = match checked(&scenario, false)? {
                 Ok(p) => p,
-                Err(diags) => {
-                    print_diagnostics(&diags, false)?;
-                    return Ok(ExitCode::from(2));
-                }
+                Err(code) => return Ok(code),
             };
             if out.exists() {
                 anyhow::bail!("{} exists; choose a new output directory", out.display());
@@ -427,15 +430,7 @@ fn run() -> Result<ExitCode> {
                 None,
             )?;
             let (cells, map) = replayer.serving_map(index)?;
-            let parent = out
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .map_or_else(|| PathBuf::from("."), PathBuf::from);
-            let name =
-                out.file_name().and_then(|n| n.to_str()).context("--out needs a directory name")?;
-            let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
-            let write = || -> Result<()> {
-                std::fs::create_dir_all(&tmp)?;
+            write_dir_atomically(&out, |tmp| -> Result<()> {
                 let mut csv = String::from("x_m,y_m,best_cell,rsrp_dbm,sinr_db\n");
                 for (i, (best, rsrp, sinr)) in map.iter().enumerate() {
                     let p = replayer.grid.point(i);
@@ -450,13 +445,8 @@ fn run() -> Result<ExitCode> {
                 }
                 std::fs::write(tmp.join("coverage.csv"), csv)?;
                 std::fs::write(tmp.join("coverage.png"), map_png(&replayer.grid, &map)?)?;
-                std::fs::rename(&tmp, &out)?;
                 Ok(())
-            };
-            if let Err(e) = write() {
-                let _ = std::fs::remove_dir_all(&tmp);
-                return Err(e);
-            }
+            })?;
             let served = map.iter().filter(|m| m.0.is_some()).count();
             println!("{} grid points, {served} served; written to {}", map.len(), out.display());
             Ok(ExitCode::SUCCESS)
@@ -597,12 +587,9 @@ fn run() -> Result<ExitCode> {
             }
         }
         Command::Settle { command: SettleCommand::Run { scenario, out, json } } => {
-            let plan = match validate(&scenario) {
+            let plan = match checked(&scenario, json)? {
                 Ok(p) => p,
-                Err(diags) => {
-                    print_diagnostics(&diags, json)?;
-                    return Ok(ExitCode::from(2));
-                }
+                Err(code) => return Ok(code),
             };
             if out.exists() {
                 anyhow::bail!("{} exists; choose a new output directory", out.display());
@@ -618,17 +605,7 @@ fn run() -> Result<ExitCode> {
                 records[((u.start_s - plan.start_s) / step) as usize] += u.records;
             }
             let system = simulate_system(&starts, step as f64, &records, plan.scenario.settlement)?;
-            // Written under a temporary name, renamed when complete.
-            let parent = out
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .map_or_else(|| PathBuf::from("."), PathBuf::from);
-            let name =
-                out.file_name().and_then(|n| n.to_str()).context("--out needs a directory name")?;
-            let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
-            let write = || -> Result<()> {
-                std::fs::create_dir_all(&tmp)
-                    .with_context(|| format!("creating {}", tmp.display()))?;
+            write_dir_atomically(&out, |tmp| -> Result<()> {
                 write_log(&tmp.join("statements.jsonl"), &log)?;
                 std::fs::write(
                     tmp.join("positions.json"),
@@ -636,14 +613,8 @@ fn run() -> Result<ExitCode> {
                 )?;
                 std::fs::write(tmp.join("charges.json"), serde_json::to_string_pretty(&charges)?)?;
                 std::fs::write(tmp.join("system.json"), serde_json::to_string_pretty(&system)?)?;
-                std::fs::rename(&tmp, &out)
-                    .with_context(|| format!("renaming into {}", out.display()))?;
                 Ok(())
-            };
-            if let Err(e) = write() {
-                let _ = std::fs::remove_dir_all(&tmp);
-                return Err(e);
-            }
+            })?;
             let summary = serde_json::json!({
                 "currency": currency,
                 "periods": positions.len(),
