@@ -30,12 +30,11 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail, ensure};
 use clap::Parser;
-use radio::antenna::{MsiPattern, Tr38901};
+use radio::antenna::Tr38901;
 use radio::kpi::{KpiConfig, Serving, serving_map};
 use radio::propagation::CoverageMap;
 use radio::scene::{geojson, mitsuba, procedural};
@@ -230,13 +229,9 @@ fn read_cells(path: &Path) -> anyhow::Result<Vec<Cell>> {
             Ok(v)
         };
         let pattern_name = text("pattern")?;
-        let pattern = match pattern_name.to_ascii_lowercase().as_str() {
-            "38901" | "tr38901" | "3gpp" => Pattern::Tr38901(Tr38901::default()),
-            "iso" | "isotropic" => Pattern::Isotropic,
-            _ => Pattern::Msi(Arc::new(MsiPattern::read(&folder.join(&pattern_name)).with_context(|| {
-                format!("{} line {line}: pattern \"{pattern_name}\" is neither 38901, isotropic nor a readable pattern file", path.display())
-            })?)),
-        };
+        let pattern = Pattern::from_spec(&pattern_name, folder).with_context(|| {
+            format!("{} line {line}: pattern \"{pattern_name}\" is neither 38901, isotropic nor a readable pattern file", path.display())
+        })?;
         let orientation = Orientation {
             azimuth_deg: num("azimuth_deg")?,
             mech_tilt_deg: num("mech_tilt_deg")?,

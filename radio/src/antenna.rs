@@ -86,6 +86,18 @@ pub enum Pattern {
     Msi(Arc<MsiPattern>),
 }
 
+impl Pattern {
+    /// The pattern a planning file names: `38901` (also `tr38901`, `3gpp`), `isotropic` (`iso`),
+    /// or the path of an MSI/Planet file, relative to `folder` (the naming file's folder).
+    pub fn from_spec(spec: &str, folder: &Path) -> Result<Pattern, AntennaError> {
+        Ok(match spec.trim().to_ascii_lowercase().as_str() {
+            "38901" | "tr38901" | "3gpp" => Pattern::Tr38901(Tr38901::default()),
+            "iso" | "isotropic" => Pattern::Isotropic,
+            _ => Pattern::Msi(Arc::new(MsiPattern::read(&folder.join(spec.trim()))?)),
+        })
+    }
+}
+
 /// The linear polarisation of an antenna.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Polarization {

@@ -9,11 +9,10 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use sim_core::geo::{Enu, GeoPoint, LocalFrame};
 
-use crate::antenna::{Antenna, MsiPattern, Orientation, Pattern, Polarization, Tr38901};
+use crate::antenna::{Antenna, Orientation, Pattern, Polarization};
 use crate::cell::Cell;
 use crate::geometry::vec3;
 
@@ -252,13 +251,9 @@ pub fn load(
             )
         })?;
         let pattern_name = ct.text(row, "pattern").unwrap_or("38901").to_string();
-        let pattern = match pattern_name.to_ascii_lowercase().as_str() {
-            "38901" | "tr38901" | "3gpp" => Pattern::Tr38901(Tr38901::default()),
-            "iso" | "isotropic" => Pattern::Isotropic,
-            _ => Pattern::Msi(Arc::new(MsiPattern::read(&folder.join(&pattern_name)).map_err(|e| {
-                ct.err(line, format!("cell {id}: pattern \"{pattern_name}\" is neither 38901, isotropic nor a readable pattern file: {e}"))
-            })?)),
-        };
+        let pattern = Pattern::from_spec(&pattern_name, folder).map_err(|e| {
+            ct.err(line, format!("cell {id}: pattern \"{pattern_name}\" is neither 38901, isotropic nor a readable pattern file: {e}"))
+        })?;
         let orientation = Orientation {
             azimuth_deg: ct.need(line, row, "azimuth_deg")?,
             mech_tilt_deg: ct.need(line, row, "mech_tilt_deg")?,
