@@ -229,6 +229,21 @@ fn transform_step(e: &BytesStart<'_>) -> Result<Option<Matrix4<f64>>, String> {
 }
 
 /// Parses the XML into top-level BSDFs (by id) and shapes.
+/// A complete `<bsdf>`: the material of the shape it is inside, or a named material for shapes
+/// that refer to it.
+fn finish_bsdf(
+    spec: MaterialSpec,
+    id: Option<String>,
+    shape: Option<&mut ShapeSpec>,
+    bsdfs: &mut HashMap<String, MaterialSpec>,
+) {
+    if let Some(s) = shape {
+        s.inline_material = Some(spec);
+    } else if let Some(id) = id {
+        bsdfs.insert(id, spec);
+    }
+}
+
 fn parse(text: &str) -> Result<(HashMap<String, MaterialSpec>, Vec<ShapeSpec>), String> {
     let mut reader = quick_xml::Reader::from_str(text);
     reader.config_mut().trim_text(true);
@@ -260,11 +275,7 @@ fn parse(text: &str) -> Result<(HashMap<String, MaterialSpec>, Vec<ShapeSpec>), 
                     Some("bsdf") => {
                         if let Some((id, spec, depth)) = bsdf.take() {
                             if depth == path.len() {
-                                if let Some(s) = shape.as_mut() {
-                                    s.inline_material = Some(spec);
-                                } else if let Some(id) = id {
-                                    bsdfs.insert(id, spec);
-                                }
+                                finish_bsdf(spec, id, shape.as_mut(), &mut bsdfs);
                             } else {
                                 bsdf = Some((id, spec, depth));
                             }
@@ -296,11 +307,7 @@ fn parse(text: &str) -> Result<(HashMap<String, MaterialSpec>, Vec<ShapeSpec>), 
                 let id = attr(&e, "id")?;
                 let spec = MaterialSpec { id: id.clone(), ..MaterialSpec::default() };
                 if is_empty {
-                    if let Some(s) = shape.as_mut() {
-                        s.inline_material = Some(spec);
-                    } else if let Some(id) = id {
-                        bsdfs.insert(id, spec);
-                    }
+                    finish_bsdf(spec, id, shape.as_mut(), &mut bsdfs);
                 } else {
                     bsdf = Some((id, spec, depth));
                 }
