@@ -141,7 +141,7 @@ fn load_scene(spec: &str, seed: u64) -> Result<Scene> {
     }
 }
 
-fn main() -> Result<()> {
+fn run() -> Result<()> {
     let mut a = Args::parse();
     let t0 = Instant::now();
     let mut origin = a.origin.as_deref().map(parse_origin).transpose()?;
@@ -270,4 +270,15 @@ fn main() -> Result<()> {
     print!("{}", m.evaluation.table());
     println!("model saved to {} ({:.1} s in all)", out.display(), t0.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// Prints the error chain (not a backtrace) and exits with status 1 on failure.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

@@ -269,7 +269,7 @@ impl MsiPattern {
     /// Reads a pattern file.
     pub fn read(path: &Path) -> Result<MsiPattern, AntennaError> {
         let text = std::fs::read_to_string(path)
-            .map_err(|source| AntennaError::Io { path: path.to_path_buf(), source })?;
+            .map_err(|reason| AntennaError::Io { path: path.to_path_buf(), reason })?;
         MsiPattern::parse(&text).map_err(|(line, reason)| AntennaError::Format {
             path: path.to_path_buf(),
             line,

@@ -7,13 +7,12 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum SceneError {
     /// A file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {reason}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The operating system's reason.
-        #[source]
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     /// A PLY mesh file is not in the supported form or is truncated.
     #[error("malformed PLY file {path}: {reason}")]
@@ -97,13 +96,12 @@ pub enum SceneError {
 #[derive(Debug, thiserror::Error)]
 pub enum AntennaError {
     /// The pattern file could not be read.
-    #[error("cannot read antenna pattern {path}: {source}")]
+    #[error("cannot read antenna pattern {path}: {reason}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The operating system's reason.
-        #[source]
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     /// The pattern file is malformed.
     #[error("antenna pattern {path}, line {line}: {reason}")]

@@ -65,7 +65,7 @@ fn link(capacity_bps: f64, delay_s: f64) -> Link {
     Link { buffer_bytes: u64::MAX, ..Link::new(capacity_bps, delay_s) }
 }
 
-fn main() -> Result<()> {
+fn run() -> Result<()> {
     let a = Args::parse();
     if !(a.rho > 0.0 && a.rho < 1.0) {
         bail!("--rho must be in (0, 1) for the queue to be stable, got {}", a.rho);
@@ -164,4 +164,15 @@ fn main() -> Result<()> {
         ci.contains(theory)
     );
     Ok(())
+}
+
+/// Prints the error chain (not a backtrace) and exits with status 1 on failure.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

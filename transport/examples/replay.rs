@@ -155,7 +155,7 @@ fn generated_demands(
     Ok((demands, vec![rate; n]))
 }
 
-fn main() -> Result<()> {
+fn run() -> Result<()> {
     let args = Args::parse();
     if !(args.peak_utilisation > 0.0 && args.peak_utilisation.is_finite()) {
         bail!("--peak-utilisation must be > 0");
@@ -279,4 +279,15 @@ fn main() -> Result<()> {
         t2.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Prints the error chain (not a backtrace) and exits with status 1 on failure.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

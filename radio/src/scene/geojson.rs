@@ -90,7 +90,7 @@ pub struct GeoJsonScene {
 /// Reads and extrudes the footprints in `path`.
 pub fn load(path: &Path, options: &GeoJsonOptions) -> Result<GeoJsonScene, SceneError> {
     let text = std::fs::read_to_string(path)
-        .map_err(|source| SceneError::Io { path: path.to_path_buf(), source })?;
+        .map_err(|reason| SceneError::Io { path: path.to_path_buf(), reason })?;
     from_str(&text, options).map_err(|e| match e {
         SceneError::GeoJson { reason, .. } => {
             SceneError::GeoJson { path: path.to_path_buf(), reason }

@@ -53,7 +53,7 @@ pub fn load(path: &Path) -> Result<Scene, SceneError> {
 /// Loads the scene at `path`.
 pub fn load_with(path: &Path, options: SceneOptions) -> Result<Scene, SceneError> {
     let text = std::fs::read_to_string(path)
-        .map_err(|source| SceneError::Io { path: path.to_path_buf(), source })?;
+        .map_err(|reason| SceneError::Io { path: path.to_path_buf(), reason })?;
     let (bsdfs, shapes) =
         parse(&text).map_err(|reason| SceneError::Mitsuba { path: path.to_path_buf(), reason })?;
     let folder = path.parent().unwrap_or(Path::new("."));

@@ -76,7 +76,7 @@ enum Format {
 /// Reads the PLY file at `path`.
 pub fn read(path: &Path) -> Result<PlyMesh, SceneError> {
     let bytes = std::fs::read(path)
-        .map_err(|source| SceneError::Io { path: path.to_path_buf(), source })?;
+        .map_err(|reason| SceneError::Io { path: path.to_path_buf(), reason })?;
     parse(&bytes).map_err(|reason| SceneError::Ply { path: path.to_path_buf(), reason })
 }
 

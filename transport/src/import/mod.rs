@@ -32,5 +32,5 @@ pub(crate) fn imported_link(capacity_bps: f64, delay_s: f64, igp_weight: f64) ->
 pub(crate) fn io_error(
     path: &std::path::Path,
 ) -> impl FnOnce(std::io::Error) -> TopologyError + '_ {
-    move |source| TopologyError::Io { path: path.to_path_buf(), source }
+    move |reason| TopologyError::Io { path: path.to_path_buf(), reason }
 }
