@@ -147,6 +147,21 @@ pub struct Link {
     pub first_bounce: Option<Vec3>,
 }
 
+impl Link {
+    /// No signal: what a cell that reaches nothing contributes.
+    pub fn unreached() -> Link {
+        Link {
+            path_gain_db: f64::NEG_INFINITY,
+            los: 0.0,
+            interactions: 0,
+            diffraction: false,
+            diffraction_loss_db: 0.0,
+            obstruction: 0,
+            first_bounce: None,
+        }
+    }
+}
+
 /// Each cell's link to each point.
 #[derive(Debug, Clone)]
 pub struct LinkTable {
@@ -220,18 +235,7 @@ impl<'a> Twin<'a> {
         let n = points.len();
         let m = self.cells.len();
         let pts: Vec<Vec3> = points.iter().map(|&(x, y)| self.point3(x, y)).collect();
-        let mut links = vec![
-            Link {
-                path_gain_db: f64::NEG_INFINITY,
-                los: 0.0,
-                interactions: 0,
-                diffraction: false,
-                diffraction_loss_db: 0.0,
-                obstruction: 0,
-                first_bounce: None,
-            };
-            n * m
-        ];
+        let mut links = vec![Link::unreached(); n * m];
         let mut indoor = vec![false; n];
         match self.scene {
             Some(scene) => {

@@ -1,7 +1,8 @@
 //! The built-in demo scenario, the project's own: a procedural city of about 3 km², 40 sites of
 //! three cells, a backhaul of eight access rings over four aggregation pairs and two core nodes,
 //! a year of hourly traffic with daily, weekly and seasonal shape, growth and a festival, and
-//! settlement load for five roaming partners; with four variants (a cluster re-tilt, a new site
+//! settlement load for five roaming partners, a demand density layer (a downtown peak and a station
+//! hot spot); with four variants (a cluster re-tilt, a new site
 //! from June, an access ring re-homed to another aggregation pair, per-session settlement).
 
 use std::fmt::Write as _;
@@ -229,6 +230,28 @@ pub fn write_demo(dir: &Path, cfg: &DemoConfig) -> Result<PathBuf, ScenarioError
     }
     w("settlement.csv", &load)?;
 
+    // Demand density: where in a cell's area its users are. A downtown peak at the city centre
+    // over a residential floor, and a hot spot (a station square) north-east of the centre; a
+    // sample every 25 m.
+    let (cx, cy) = (0.5 * (x0 + x1), 0.5 * (y0 + y1));
+    let (hx, hy) = (cx + 0.25 * (x1 - x0), cy + 0.2 * (y1 - y0));
+    let mut density = String::from("x_m,y_m,weight\n");
+    let mut y = y0 + 12.5;
+    while y < y1 {
+        let mut x = x0 + 12.5;
+        while x < x1 {
+            let r2 = (x - cx).powi(2) + (y - cy).powi(2);
+            let h2 = (x - hx).powi(2) + (y - hy).powi(2);
+            let weight = 0.3
+                + (-r2 / (2.0 * 600.0f64.powi(2))).exp()
+                + 2.0 * (-h2 / (2.0 * 80.0f64.powi(2))).exp();
+            writeln!(density, "{x:.1},{y:.1},{weight:.4}").ok();
+            x += 25.0;
+        }
+        y += 25.0;
+    }
+    w("density.csv", &density)?;
+
     // The variants.
     let end = START_S + 86_400 * cfg.days as i64;
     let at = |day: i64| iso((START_S + 86_400 * day).min(end - 3600));
@@ -241,7 +264,6 @@ pub fn write_demo(dir: &Path, cfg: &DemoConfig) -> Result<PathBuf, ScenarioError
     });
     let busiest = busiest.unwrap_or(0);
     let (bx, by) = positions[busiest];
-    let (cx, cy) = (0.5 * (x0 + x1), 0.5 * (y0 + y1));
     let norm = ((cx - bx).powi(2) + (cy - by).powi(2)).sqrt().max(1.0);
     let (nx, ny) = (bx + 150.0 * (cx - bx) / norm, by + 150.0 * (cy - by) / norm);
     let new_node = format!("CSR{busiest:02}");
@@ -281,6 +303,7 @@ median_height_m = {mh}
 traffic = "traffic.csv"
 settlement = "settlement.csv"
 rate_cards = "rate_cards.csv"
+demand_density = "density.csv"
 
 [settlement]
 kind = "monthly_batch"

@@ -20,9 +20,12 @@
 //!   report), written atomically.
 //! * [`demo`]: the built-in demo scenario.
 //!
+//! * [`tables`]: the KPI tables, as CSV and (feature `parquet`, on by default) Parquet.
+//! * `calibration` (feature `calibrate`, which builds `learned` and burn): the learned correction
+//!   of the radio maps in a replay, and the training set of `twin calibrate`.
+//!
 //! The `twin` command (`src/bin/twin.rs`) offers `demo`, `run`, `validate`, `coverage`, `sweep`,
-//! `compare`, `import`, `settle run` and `settle verify`. Not built yet: the learned correction
-//! during a replay, Parquet output, and the `calibrate` command.
+//! `compare`, `import`, `calibrate`, `settle run` and `settle verify`.
 //!
 //! A researcher's run from Rust:
 //!
@@ -37,11 +40,14 @@
 //! # }
 //! ```
 
+#[cfg(feature = "calibrate")]
+pub mod calibration;
 pub mod demo;
 pub mod error;
 pub mod replay;
 pub mod rundir;
 pub mod scenario;
 pub mod settlement;
+pub mod tables;
 
 pub use error::ScenarioError;

@@ -9,13 +9,15 @@
 //!   so a variant that re-tilts one cell traces that cell alone and a power change traces nothing
 //!   (path gain does not depend on power). Without a scene, the TR 38.901 UMa model stands in.
 //!   Each grid point gets its best server, RSRP and SINR ([`radio::kpi::serving`]).
-//! * **serving**: each cell's baseline traffic is spread evenly over the outdoor grid points it
-//!   serves in the baseline at the window's start (its served area; a cell that wins no point
-//!   takes the points where it is within 3 dB of the best); in a state, every point's
-//!   share goes to whichever cell now serves it (none where no cell reaches −120 dBm RSRP or the
-//!   SINR is below −6 dB). A cell's capacity is its bandwidth times the mean spectral efficiency of
-//!   the points it serves; PRB utilisation is its demand over that capacity, and demand above it
-//!   is unserved.
+//! * **serving**: each cell's baseline traffic is spread over the outdoor grid points it serves
+//!   in the baseline at the window's start (its served area; a cell that wins no point takes the
+//!   points where it is within 3 dB of the best), in proportion to the scenario's demand density
+//!   layer, or evenly without one (or where the layer has no sample in a cell's area); in a
+//!   state, every point's share goes to whichever cell now serves it (none where no cell reaches
+//!   −120 dBm RSRP or the SINR is below −6 dB). A cell's capacity is its bandwidth times the mean
+//!   spectral efficiency of the points it serves (weighted by the demand density layer where
+//!   there is one); PRB utilisation is its demand over that capacity, and demand above it is
+//!   unserved.
 //! * **transport**: each site's carried traffic (downlink plus uplink) is a demand from the node it
 //!   is homed to towards the core (the first node of role core); the flow-level max-min model
 //!   allocates every interval, with link failures, restorations and capacity changes applied.
@@ -27,8 +29,11 @@
 //!   `packet_seconds` of it), for delay percentiles and loss that the fluid model cannot give.
 //!
 //! Variants run in parallel (rayon); each is a pure function of the plan, so results do not depend
-//! on the number of threads. The learned correction of the radio maps is not part of the replay
-//! yet.
+//! on the number of threads.
+//!
+//! * **learned correction** (feature `calibrate`): where the scenario names a calibration model,
+//!   every served point's RSRP and SINR are corrected in every state before the serving
+//!   thresholds apply ([`crate::calibration`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -230,6 +235,40 @@ struct Baseline {
     dl: Vec<f64>,
     /// Uplink bytes, likewise.
     ul: Vec<f64>,
+    /// The demand density layer on the grid (sum of the weights falling in each point; empty
+    /// without a layer).
+    density: Vec<f64>,
+}
+
+/// The scene `plan` names: the procedural city, a Mitsuba XML or a GeoJSON file; `None`
+/// without one (the empirical model).
+pub fn load_scene(plan: &Plan) -> Result<Option<Scene>, ScenarioError> {
+    Ok(match plan.scenario.network.scene.as_deref() {
+        None => None,
+        Some("procedural") => Some(
+            radio::scene::procedural::city(
+                &plan.scenario.network.city.params(plan.scenario.seed),
+                radio::SceneOptions::default(),
+            )
+            .map_err(|e| ScenarioError::Replay(e.to_string()))?
+            .scene,
+        ),
+        Some(p) => {
+            let path = plan.base.join(p);
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+            Some(if ext == "xml" {
+                radio::scene::mitsuba::load_with(&path, radio::SceneOptions::default())
+                    .map_err(|e| ScenarioError::Replay(e.to_string()))?
+            } else {
+                radio::scene::geojson::load(
+                    &path,
+                    &radio::scene::geojson::GeoJsonOptions::default(),
+                )
+                .map_err(|e| ScenarioError::Replay(e.to_string()))?
+                .scene
+            })
+        }
+    })
 }
 
 /// The world shared by all variants: scene, grid, cache.
@@ -247,6 +286,8 @@ pub struct Replayer<'a> {
     opts: ReplayOptions,
     core: NodeId,
     interrupt: Option<&'a AtomicBool>,
+    #[cfg(feature = "calibrate")]
+    correction: Option<crate::calibration::Correction>,
 }
 
 impl<'a> Replayer<'a> {
@@ -257,33 +298,7 @@ impl<'a> Replayer<'a> {
         opts: ReplayOptions,
         interrupt: Option<&'a AtomicBool>,
     ) -> Result<Replayer<'a>, ScenarioError> {
-        let scene = match plan.scenario.network.scene.as_deref() {
-            None => None,
-            Some("procedural") => Some(
-                radio::scene::procedural::city(
-                    &plan.scenario.network.city.params(plan.scenario.seed),
-                    radio::SceneOptions::default(),
-                )
-                .map_err(|e| ScenarioError::Replay(e.to_string()))?
-                .scene,
-            ),
-            Some(p) => {
-                let path = plan.base.join(p);
-                let ext =
-                    path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-                Some(if ext == "xml" {
-                    radio::scene::mitsuba::load_with(&path, radio::SceneOptions::default())
-                        .map_err(|e| ScenarioError::Replay(e.to_string()))?
-                } else {
-                    radio::scene::geojson::load(
-                        &path,
-                        &radio::scene::geojson::GeoJsonOptions::default(),
-                    )
-                    .map_err(|e| ScenarioError::Replay(e.to_string()))?
-                    .scene
-                })
-            }
-        };
+        let scene = load_scene(plan)?;
         // The grid: the sites' extent plus 300 m, clipped to the scene.
         let (mut x0, mut y0, mut x1, mut y1) =
             (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
@@ -343,6 +358,8 @@ impl<'a> Replayer<'a> {
             baseline: OnceLock::new(),
             trace,
             kpi: KpiConfig { interference_load: opts.interference_load, ..KpiConfig::default() },
+            #[cfg(feature = "calibrate")]
+            correction: crate::calibration::Correction::load(plan, opts.max_depth)?,
             opts,
             core,
             interrupt,
@@ -465,7 +482,7 @@ impl<'a> Replayer<'a> {
             .collect::<Result<_, _>>()?;
         let n = self.grid.len();
         let cells = &state.cells;
-        let out: Vec<PointServing> = (0..n)
+        let mut out: Vec<PointServing> = (0..n)
             .into_par_iter()
             .map_init(
                 || vec![f64::NEG_INFINITY; cells.len()],
@@ -478,17 +495,41 @@ impl<'a> Replayer<'a> {
                             m.as_ref().map_or(f64::NEG_INFINITY, |m| f64::from(m.path_gain_db[i]));
                     }
                     let s = serving(cells, pg, &self.kpi);
-                    let ok =
-                        s.rsrp_dbm >= self.opts.min_rsrp_dbm && s.sinr_db >= self.opts.min_sinr_db;
-                    (
-                        s.best.filter(|_| ok),
-                        s.rsrp_dbm as f32,
-                        s.sinr_db as f32,
-                        s.spectral_efficiency as f32,
-                    )
+                    (s.best, s.rsrp_dbm as f32, s.sinr_db as f32, s.spectral_efficiency as f32)
                 },
             )
             .collect();
+        #[cfg(feature = "calibrate")]
+        if let Some(corr) = &self.correction {
+            let served: Vec<(usize, usize)> =
+                out.iter().enumerate().filter_map(|(p, s)| s.0.map(|c| (p, c))).collect();
+            let keys: Vec<String> = cells.iter().map(radio_key).collect();
+            let gain = |c: usize, p: usize| {
+                maps[c].as_ref().map_or(f64::NEG_INFINITY, |m| f64::from(m.path_gain_db[p]))
+            };
+            let delta = corr.corrections(
+                self.scene.as_ref(),
+                &self.grid,
+                &self.kpi,
+                cells,
+                &keys,
+                &served,
+                &gain,
+            )?;
+            for (&(p, _), d) in served.iter().zip(delta) {
+                let o = &mut out[p];
+                o.1 += d as f32;
+                o.2 += d as f32;
+                o.3 = self.kpi.spectral_efficiency.bps_per_hz(f64::from(o.2)) as f32;
+            }
+        }
+        for o in &mut out {
+            let ok =
+                f64::from(o.1) >= self.opts.min_rsrp_dbm && f64::from(o.2) >= self.opts.min_sinr_db;
+            if !ok {
+                o.0 = None;
+            }
+        }
         Ok(out)
     }
 
@@ -496,7 +537,8 @@ impl<'a> Replayer<'a> {
     fn baseline(&self) -> Result<Arc<Baseline>, ScenarioError> {
         self.baseline
             .get_or_init(|| {
-                let ownership = self.ownership().map_err(|e| e.to_string())?;
+                let density = self.point_density();
+                let ownership = self.ownership(&density).map_err(|e| e.to_string())?;
                 let (n, intervals) = (self.plan.inventory.cells.len(), self.plan.intervals);
                 let mut dl = vec![0.0f64; intervals * n];
                 let mut ul = vec![0.0f64; intervals * n];
@@ -504,20 +546,35 @@ impl<'a> Replayer<'a> {
                     dl[r.interval * n + r.cell] = r.dl_bytes;
                     ul[r.interval * n + r.cell] = r.ul_bytes;
                 }
-                Ok(Arc::new(Baseline { ownership, dl, ul }))
+                Ok(Arc::new(Baseline { ownership, dl, ul, density }))
             })
             .clone()
             .map_err(ScenarioError::Replay)
     }
 
+    /// The demand density layer summed onto the grid points its samples fall in (empty without
+    /// a layer; samples outside the grid are not counted).
+    fn point_density(&self) -> Vec<f64> {
+        if self.plan.density.is_empty() {
+            return Vec::new();
+        }
+        let mut density = vec![0.0f64; self.grid.len()];
+        for &(x, y, w) in &self.plan.density {
+            if let Some(i) = self.grid.cell_of(x, y) {
+                density[i] += w;
+            }
+        }
+        density
+    }
+
     /// Where each inventory cell's traffic is: the outdoor points it serves in the baseline at the
-    /// window's start, evenly. A cell that serves no point (it never wins against its
+    /// window's start, weighted by the demand density layer (evenly without one). A cell that serves no point (it never wins against its
     /// neighbours on the grid) spreads its traffic over the points where its RSRP is within 3 dB
     /// of the best server's, or else over its 50 strongest points, so that no traffic recorded for
     /// it is lost. Returns (point, cell, weight) with each cell's weights summing to 1 (cells
     /// whose map reaches no outdoor point at all keep no entry and their traffic counts as not
     /// served).
-    fn ownership(&self) -> Result<Vec<(usize, usize, f64)>, ScenarioError> {
+    fn ownership(&self, density: &[f64]) -> Result<Vec<(usize, usize, f64)>, ScenarioError> {
         let base = &self.states(&[])?[0];
         let sv = self.serving(base)?;
         let n_base = base.cells.len();
@@ -553,9 +610,15 @@ impl<'a> Replayer<'a> {
             .iter()
             .enumerate()
             .flat_map(|(c, ps)| {
-                let w = 1.0 / ps.len().max(1) as f64;
-                ps.iter().map(move |&p| (p, c, w))
+                let total: f64 = ps.iter().filter_map(|&p| density.get(p)).sum();
+                let uniform = 1.0 / ps.len().max(1) as f64;
+                ps.iter().map(move |&p| {
+                    // Weighted by density where the layer puts demand in the cell's area; evenly
+                    // where it puts none there (no layer, or no sample in this area).
+                    (p, c, if total > 0.0 { density[p] / total } else { uniform })
+                })
             })
+            .filter(|e| e.2 > 0.0)
             .collect())
     }
 
@@ -645,12 +708,20 @@ impl<'a> Replayer<'a> {
             // Where each baseline cell's traffic goes: shares per serving cell, and unserved.
             let mut share: Vec<BTreeMap<usize, f64>> = vec![BTreeMap::new(); n_base];
             let mut lost = vec![0.0f64; n_base];
+            // Spectral efficiency per cell: the mean over the points it serves, weighted by
+            // demand density where the layer puts demand in its area.
             let mut se_sum = vec![0.0f64; state.cells.len()];
             let mut se_n = vec![0usize; state.cells.len()];
-            for s in &sv {
+            let mut se_wsum = vec![0.0f64; state.cells.len()];
+            let mut se_w = vec![0.0f64; state.cells.len()];
+            for (p, s) in sv.iter().enumerate() {
                 if let Some(b) = s.0 {
                     se_sum[b] += f64::from(s.3);
                     se_n[b] += 1;
+                    if let Some(&d) = base.density.get(p) {
+                        se_wsum[b] += d * f64::from(s.3);
+                        se_w[b] += d;
+                    }
                 }
             }
             for &(p, o, w) in ownership {
@@ -661,7 +732,9 @@ impl<'a> Replayer<'a> {
             }
             let capacity_bps: Vec<f64> = (0..state.cells.len())
                 .map(|c| {
-                    if se_n[c] > 0 {
+                    if se_w[c] > 0.0 {
+                        state.cells[c].bandwidth_hz * se_wsum[c] / se_w[c]
+                    } else if se_n[c] > 0 {
                         state.cells[c].bandwidth_hz * se_sum[c] / se_n[c] as f64
                     } else {
                         0.0

@@ -14,7 +14,6 @@
 //! | `report.html` | one self-contained page: summary, deltas ranked by impact, charts, maps |
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -24,6 +23,7 @@ use sha2::{Digest, Sha256};
 use crate::error::ScenarioError;
 use crate::replay::VariantResult;
 use crate::scenario::Plan;
+use crate::tables::{Batch, Column, TableWriter};
 
 /// Aggregates of one variant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -227,6 +227,19 @@ fn inputs(plan: &Plan, scenario_path: &Path) -> Result<Vec<(String, String)>, Sc
     files.extend(n.links.clone());
     files.extend(h.settlement.clone());
     files.extend(h.rate_cards.clone());
+    files.extend(h.demand_density.clone());
+    if let Some(m) = &plan.scenario.calibration {
+        // Every file of the model directory.
+        let dir = if m.is_absolute() { m.clone() } else { plan.base.join(m) };
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(|e| ScenarioError::io(&dir, e))?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_file())
+            .map(|e| m.join(e.file_name()))
+            .collect();
+        names.sort();
+        files.extend(names);
+    }
     if let Some(s) = &n.scene
         && s != "procedural"
     {
@@ -342,54 +355,104 @@ fn write_csvs(
                 .unwrap_or_default()
         })
         .collect();
-    let open = |name: &str| -> Result<(PathBuf, std::io::BufWriter<std::fs::File>), ScenarioError> {
-        let p = dir.join(name);
-        let f = std::fs::File::create(&p).map_err(|e| ScenarioError::io(&p, e))?;
-        Ok((p.clone(), std::io::BufWriter::with_capacity(1 << 20, f)))
-    };
-    let (np, mut net) = open("network.csv")?;
-    let (cp, mut cells) = open("cells.csv")?;
-    let (lp, mut links) = open("links.csv")?;
-    let (pp, mut pos) = open("positions.csv")?;
-    let (bp, mut busy) = open("busy_intervals.csv")?;
-    let e = |p: &Path| {
-        let p = p.to_path_buf();
-        move |err: std::io::Error| ScenarioError::io(&p, err)
-    };
-    writeln!(net, "variant,interval_start,coverage,mean_prb_util,max_prb_util,unserved_share,max_link_util,mean_delay_ms,settlement_backlog").map_err(e(&np))?;
-    writeln!(
-        cells,
-        "variant,period_start,cell_id,dl_bytes,prb_util_mean,prb_util_max,unserved_bytes"
-    )
-    .map_err(e(&cp))?;
-    writeln!(links, "variant,period_start,link,utilisation_mean,utilisation_max")
-        .map_err(e(&lp))?;
-    writeln!(pos, "variant,period,carrier,net_position_micros").map_err(e(&pp))?;
-    writeln!(busy, "variant,interval_start,flow_max_link_util,packet_delay_p50_ms,packet_delay_p99_ms,packet_loss,packets").map_err(e(&bp))?;
+    const T: &str = "text";
+    const R: &str = "real";
+    const I: &str = "integer";
+    let mut net = TableWriter::create(
+        dir,
+        "network",
+        &[
+            ("variant", T),
+            ("interval_start", T),
+            ("coverage", R),
+            ("mean_prb_util", R),
+            ("max_prb_util", R),
+            ("unserved_share", R),
+            ("max_link_util", R),
+            ("mean_delay_ms", R),
+            ("settlement_backlog", I),
+        ],
+    )?;
+    let mut cells = TableWriter::create(
+        dir,
+        "cells",
+        &[
+            ("variant", T),
+            ("period_start", T),
+            ("cell_id", T),
+            ("dl_bytes", R),
+            ("prb_util_mean", R),
+            ("prb_util_max", R),
+            ("unserved_bytes", R),
+        ],
+    )?;
+    let mut links = TableWriter::create(
+        dir,
+        "links",
+        &[
+            ("variant", T),
+            ("period_start", T),
+            ("link", T),
+            ("utilisation_mean", R),
+            ("utilisation_max", R),
+        ],
+    )?;
+    let mut pos = TableWriter::create(
+        dir,
+        "positions",
+        &[("variant", T), ("period", T), ("carrier", T), ("net_position_micros", I)],
+    )?;
+    let mut busy = TableWriter::create(
+        dir,
+        "busy_intervals",
+        &[
+            ("variant", T),
+            ("interval_start", T),
+            ("flow_max_link_util", R),
+            ("packet_delay_p50_ms", R),
+            ("packet_delay_p99_ms", R),
+            ("packet_loss", R),
+            ("packets", I),
+        ],
+    )?;
+    let text = |n: usize, s: &str| Column::Str(vec![s.to_string(); n]);
     for r in results {
         let s = &r.series;
-        for (k, stamp) in stamps.iter().enumerate().take(s.coverage.len()) {
-            writeln!(
-                net,
-                "{},{},{:.4},{:.4},{:.4},{:.5},{:.4},{:.4},{}",
-                r.name,
-                stamp,
-                s.coverage[k],
-                s.mean_prb_util[k],
-                s.max_prb_util[k],
-                s.unserved_share[k],
-                s.max_link_util[k],
-                s.mean_delay_ms[k],
-                s.settlement_backlog.get(k).copied().unwrap_or(0)
-            )
-            .map_err(e(&np))?;
-        }
+        let n = s.coverage.len().min(stamps.len());
+        let f = |v: &[f64], d: usize| Column::F64(v[..n].to_vec(), d);
+        net.write(&Batch {
+            columns: vec![
+                ("variant", text(n, &r.name)),
+                ("interval_start", Column::Str(stamps[..n].to_vec())),
+                ("coverage", f(&s.coverage, 4)),
+                ("mean_prb_util", f(&s.mean_prb_util, 4)),
+                ("max_prb_util", f(&s.max_prb_util, 4)),
+                ("unserved_share", f(&s.unserved_share, 5)),
+                ("max_link_util", f(&s.max_link_util, 4)),
+                ("mean_delay_ms", f(&s.mean_delay_ms, 4)),
+                (
+                    "settlement_backlog",
+                    Column::I64(
+                        (0..n)
+                            .map(|k| {
+                                i64::try_from(s.settlement_backlog.get(k).copied().unwrap_or(0))
+                                    .unwrap_or(i64::MAX)
+                            })
+                            .collect(),
+                    ),
+                ),
+            ],
+        })?;
         // Cells and links per period of `per` intervals.
         let nc = r.cells.len();
         let nl = r.links.len();
         let used: Vec<usize> = (0..nl)
             .filter(|&l| (0..plan.intervals).any(|k| r.link_util[k * nl + l] > 0.0))
             .collect();
+        let (mut c_period, mut c_id, mut c_dl, mut c_um, mut c_ux, mut c_un) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut l_period, mut l_name, mut l_m, mut l_x) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for p0 in (0..plan.intervals).step_by(per.max(1)) {
             let ks = p0..(p0 + per.max(1)).min(plan.intervals);
             let n = ks.len() as f64;
@@ -402,14 +465,12 @@ fn write_csvs(
                     ux = ux.max(v.prb_util);
                     un += v.unserved_bytes;
                 }
-                writeln!(
-                    cells,
-                    "{},{},{id},{dl:.0},{:.4},{ux:.4},{un:.0}",
-                    r.name,
-                    stamps[p0],
-                    um / n
-                )
-                .map_err(e(&cp))?;
+                c_period.push(stamps[p0].clone());
+                c_id.push(id.clone());
+                c_dl.push(dl);
+                c_um.push(um / n);
+                c_ux.push(ux);
+                c_un.push(un);
             }
             for &l in &used {
                 let (mut m, mut x) = (0.0f64, 0.0f64);
@@ -418,30 +479,81 @@ fn write_csvs(
                     m += u;
                     x = x.max(u);
                 }
-                writeln!(links, "{},{},{},{:.5},{x:.5}", r.name, stamps[p0], r.links[l], m / n)
-                    .map_err(e(&lp))?;
+                l_period.push(stamps[p0].clone());
+                l_name.push(r.links[l].clone());
+                l_m.push(m / n);
+                l_x.push(x);
             }
         }
-        for b in &r.busy {
-            writeln!(
-                busy,
-                "{},{},{:.4},{:.4},{:.4},{:.6},{}",
-                r.name,
-                stamps.get(b.interval).map_or("", String::as_str),
-                b.flow_max_link_util,
-                b.delay_p50_ms,
-                b.delay_p99_ms,
-                b.loss,
-                b.packets
-            )
-            .map_err(e(&bp))?;
-        }
-        for (period, carrier, v) in &r.positions {
-            writeln!(pos, "{},{period},{carrier},{v}", r.name).map_err(e(&pp))?;
-        }
+        cells.write(&Batch {
+            columns: vec![
+                ("variant", text(c_id.len(), &r.name)),
+                ("period_start", Column::Str(c_period)),
+                ("cell_id", Column::Str(c_id)),
+                ("dl_bytes", Column::F64(c_dl, 0)),
+                ("prb_util_mean", Column::F64(c_um, 4)),
+                ("prb_util_max", Column::F64(c_ux, 4)),
+                ("unserved_bytes", Column::F64(c_un, 0)),
+            ],
+        })?;
+        links.write(&Batch {
+            columns: vec![
+                ("variant", text(l_name.len(), &r.name)),
+                ("period_start", Column::Str(l_period)),
+                ("link", Column::Str(l_name)),
+                ("utilisation_mean", Column::F64(l_m, 5)),
+                ("utilisation_max", Column::F64(l_x, 5)),
+            ],
+        })?;
+        let nb = r.busy.len();
+        busy.write(&Batch {
+            columns: vec![
+                ("variant", text(nb, &r.name)),
+                (
+                    "interval_start",
+                    Column::Str(
+                        r.busy
+                            .iter()
+                            .map(|b| stamps.get(b.interval).cloned().unwrap_or_default())
+                            .collect(),
+                    ),
+                ),
+                (
+                    "flow_max_link_util",
+                    Column::F64(r.busy.iter().map(|b| b.flow_max_link_util).collect(), 4),
+                ),
+                (
+                    "packet_delay_p50_ms",
+                    Column::F64(r.busy.iter().map(|b| b.delay_p50_ms).collect(), 4),
+                ),
+                (
+                    "packet_delay_p99_ms",
+                    Column::F64(r.busy.iter().map(|b| b.delay_p99_ms).collect(), 4),
+                ),
+                ("packet_loss", Column::F64(r.busy.iter().map(|b| b.loss).collect(), 6)),
+                (
+                    "packets",
+                    Column::I64(
+                        r.busy
+                            .iter()
+                            .map(|b| i64::try_from(b.packets).unwrap_or(i64::MAX))
+                            .collect(),
+                    ),
+                ),
+            ],
+        })?;
+        let np = r.positions.len();
+        pos.write(&Batch {
+            columns: vec![
+                ("variant", text(np, &r.name)),
+                ("period", Column::Str(r.positions.iter().map(|p| p.0.clone()).collect())),
+                ("carrier", Column::Str(r.positions.iter().map(|p| p.1.clone()).collect())),
+                ("net_position_micros", Column::I64(r.positions.iter().map(|p| p.2).collect())),
+            ],
+        })?;
     }
-    for (p, mut w) in [(np, net), (cp, cells), (lp, links), (pp, pos), (bp, busy)] {
-        w.flush().map_err(|err| ScenarioError::io(&p, err))?;
+    for t in [net, cells, links, pos, busy] {
+        t.finish()?;
     }
     Ok(())
 }

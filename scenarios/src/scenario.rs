@@ -150,6 +150,10 @@ pub struct History {
     /// Rate cards CSV: `home_carrier,visited_carrier,service,price_per_unit,currency`.
     #[serde(default)]
     pub rate_cards: Option<PathBuf>,
+    /// Demand density CSV: `x_m,y_m,weight` or `lat,lon,weight`; where in its served area each
+    /// cell's traffic is (uniform over the served area without one).
+    #[serde(default)]
+    pub demand_density: Option<PathBuf>,
 }
 
 /// The analysis grid.
@@ -367,6 +371,8 @@ pub struct Plan {
     pub usage: Vec<Usage>,
     /// Rate cards.
     pub rate_cards: Vec<RateCard>,
+    /// Demand density samples in the scene frame: (x m, y m, weight ≥ 0); empty: uniform.
+    pub density: Vec<(f64, f64, f64)>,
 }
 
 /// A CSV read for validation: column positions by name, and (line, record) pairs.
@@ -511,6 +517,15 @@ impl Validator {
                 ),
             );
         }
+        #[cfg(not(feature = "calibrate"))]
+        if scenario.calibration.is_some() {
+            self.push(
+                path,
+                None,
+                "calibration",
+                "this build of twin cannot apply a calibration model; rebuild with `--features calibrate` (see docs/scenario.md)",
+            );
+        }
         if let Some(m) = &scenario.calibration
             && !resolve(m).join("features.json").is_file()
         {
@@ -561,6 +576,11 @@ impl Validator {
                 )
             }
             None => Some(Vec::new()),
+        };
+
+        let density = match (&scenario.history.demand_density, &inventory) {
+            (Some(p), Some(inv)) => self.density(&resolve(p), inv.origin),
+            _ => Some(Vec::new()),
         };
 
         // The variants.
@@ -631,7 +651,68 @@ impl Validator {
             traffic: traffic?,
             usage: usage?,
             rate_cards: rate_cards?,
+            density: density?,
         })
+    }
+
+    /// The demand density layer: weights at points given in the scene frame (`x_m`, `y_m`) or
+    /// geographically (`lat`, `lon`, placed with the inventory's origin).
+    fn density(&mut self, path: &Path, origin: Option<(f64, f64)>) -> Option<Vec<(f64, f64, f64)>> {
+        let (h, rows) = self.table(path, &["weight"])?;
+        let geo = h.contains_key("lat") && h.contains_key("lon");
+        let planar = h.contains_key("x_m") && h.contains_key("y_m");
+        if !(geo || planar) {
+            self.push(path, Some(1), "header", "expected columns x_m,y_m,weight or lat,lon,weight");
+            return None;
+        }
+        let frame = if geo {
+            match origin.map(|(lat, lon)| sim_core::geo::GeoPoint::new(lat, lon, 0.0)) {
+                Some(Ok(o)) => Some(sim_core::geo::LocalFrame::new(o)),
+                _ => {
+                    self.push(
+                        path,
+                        Some(1),
+                        "lat",
+                        "lat/lon points need a geographic origin (network.origin, or sites given by lat/lon)",
+                    );
+                    return None;
+                }
+            }
+        } else {
+            None
+        };
+        let before = self.diags.len();
+        let mut out = Vec::with_capacity(rows.len());
+        for (line, rec) in &rows {
+            let get = |c: &str| rec.get(h[c]).unwrap_or("");
+            let w = self.number(path, *line, "weight", get("weight"), 0.0);
+            let (a, b) = if geo {
+                (
+                    self.number(path, *line, "lat", get("lat"), -90.0),
+                    self.number(path, *line, "lon", get("lon"), -180.0),
+                )
+            } else {
+                (
+                    self.number(path, *line, "x_m", get("x_m"), f64::MIN),
+                    self.number(path, *line, "y_m", get("y_m"), f64::MIN),
+                )
+            };
+            let (Some(w), Some(a), Some(b)) = (w, a, b) else { continue };
+            match &frame {
+                Some(f) => match sim_core::geo::GeoPoint::new(a, b, 0.0) {
+                    Ok(p) => {
+                        let e = f.to_enu(&p);
+                        out.push((e.east_m, e.north_m, w));
+                    }
+                    Err(e) => self.push(path, Some(*line), "lat", e.to_string()),
+                },
+                None => out.push((a, b, w)),
+            }
+        }
+        if self.diags.len() == before && !out.iter().any(|r| r.2 > 0.0) {
+            self.push(path, None, "weight", "every weight is zero: no demand anywhere");
+        }
+        (self.diags.len() == before).then_some(out)
     }
 
     fn operation(

@@ -27,7 +27,7 @@ use scenarios::settlement::{
     name = "twin",
     version,
     about = "The network twin: replay scenarios through the twin, validate them, settle inter-carrier usage",
-    after_help = "Examples:\n  twin demo\n  twin run scenario.toml --out runs/2024\n  twin sweep scenario.toml --op set-tilt --values 0,2,4,6,8\n  twin coverage scenario.toml --out coverage/ [--variant new-site]\n  twin compare runs/a runs/b\n  twin import Cogentco.graphml --nodes nodes.csv --links links.csv --default-capacity-bps 1e9\n  twin validate scenario.toml\n  twin validate scenario.toml --json\n  twin settle run scenario.toml --out settlement/\n  twin settle verify settlement/statements.jsonl"
+    after_help = "Examples:\n  twin demo\n  twin run scenario.toml --out runs/2024\n  twin sweep scenario.toml --op set-tilt --values 0,2,4,6,8\n  twin coverage scenario.toml --out coverage/ [--variant new-site]\n  twin compare runs/a runs/b\n  twin import Cogentco.graphml --nodes nodes.csv --links links.csv --default-capacity-bps 1e9\n  twin validate scenario.toml\n  twin calibrate scenario.toml --measurements drive.csv --out model   (feature calibrate)\n  twin validate scenario.toml --json\n  twin settle run scenario.toml --out settlement/\n  twin settle verify settlement/statements.jsonl"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -141,6 +141,11 @@ enum Command {
         #[arg(long)]
         default_delay_s: Option<f64>,
     },
+    /// Train the learned correction of the scenario's radio predictions on measured RSRP and
+    /// write a model directory (name it as `calibration` in the scenario to apply it in replays).
+    /// Needs the `calibrate` feature: `cargo run --release -p scenarios --features calibrate
+    /// --bin twin -- calibrate ...`.
+    Calibrate(CalibrateArgs),
     /// Inter-carrier settlement.
     Settle {
         #[command(subcommand)]
@@ -538,6 +543,7 @@ fn run() -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Calibrate(args) => calibrate(args),
         Command::Validate { scenario, json } => match validate(&scenario) {
             Ok(plan) => {
                 if json {
@@ -644,6 +650,149 @@ fn run() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The options of `twin calibrate`.
+#[derive(clap::Args)]
+#[cfg_attr(not(feature = "calibrate"), allow(dead_code))]
+struct CalibrateArgs {
+    /// The scenario file (its scene and inventory are the twin that is corrected).
+    scenario: PathBuf,
+    /// Measurement CSV (drive test or probe export).
+    #[arg(long)]
+    measurements: PathBuf,
+    /// Column mapping entries, `field=column[:conversion]`, comma-separated (repeatable);
+    /// see docs/learned.md. Columns named like the fields need none.
+    #[arg(long)]
+    map: Vec<String>,
+    /// Column mapping file (same syntax, one entry per line).
+    #[arg(long)]
+    map_file: Option<PathBuf>,
+    /// Drop rows with non-numeric values instead of failing.
+    #[arg(long)]
+    drop_invalid: bool,
+    /// Model directory to write (absent, or a model directory to replace).
+    #[arg(long)]
+    out: PathBuf,
+    /// Hold-out split: spatial, time or random.
+    #[arg(long, default_value = "spatial")]
+    split: String,
+    /// Spatial block edge, metres.
+    #[arg(long, default_value_t = 100.0)]
+    block_m: f64,
+    /// Maximum epochs.
+    #[arg(long, default_value_t = 200)]
+    epochs: usize,
+    /// Prediction-interval level.
+    #[arg(long, default_value_t = 0.9)]
+    level: f64,
+    /// Seed of the split, the weights and the batch order.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Training backend: ndarray, flex or wgpu (the latter two need their features).
+    #[arg(long, default_value = "ndarray")]
+    backend: String,
+    /// Reflections traced for the features.
+    #[arg(long, default_value_t = 2)]
+    max_depth: u32,
+    /// Print the evaluation as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[cfg(not(feature = "calibrate"))]
+fn calibrate(_: CalibrateArgs) -> Result<ExitCode> {
+    anyhow::bail!(
+        "this build of twin has no calibration (it would build burn); rebuild with the feature: \
+         cargo run --release -p scenarios --features calibrate --bin twin -- calibrate ..."
+    )
+}
+
+#[cfg(feature = "calibrate")]
+fn calibrate(a: CalibrateArgs) -> Result<ExitCode> {
+    use learned::dataset::{SplitConfig, SplitKind};
+    use learned::measurements::{ColumnMap, ImportOptions};
+    use learned::pipeline::{CalibrationOptions, calibrate_into};
+    use scenarios::calibration::{CalibrateInputs, dataset};
+
+    let plan = match checked(&a.scenario, a.json)? {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
+    let kind = match a.split.as_str() {
+        "spatial" => SplitKind::SpatialBlocks { block_m: a.block_m },
+        "time" => SplitKind::Time,
+        "random" => SplitKind::Random,
+        other => anyhow::bail!("--split {other}: expected spatial, time or random"),
+    };
+    let mut map = ColumnMap::new();
+    if let Some(f) = &a.map_file {
+        map = map.merged(&ColumnMap::from_file(f)?);
+    }
+    for m in &a.map {
+        map = map.merged(&ColumnMap::parse(m)?);
+    }
+    let backend = learned::Backend::parse(&a.backend)?;
+    learned::artifact::check_output(&a.out)?;
+    let t0 = Instant::now();
+    let scene = scenarios::replay::load_scene(&plan)?;
+    let inputs = CalibrateInputs {
+        measurements: a.measurements.clone(),
+        map,
+        import: ImportOptions { drop_invalid: a.drop_invalid, ..ImportOptions::default() },
+        max_depth: a.max_depth,
+    };
+    let (ds, report) = dataset(&plan, scene.as_ref(), &inputs)?;
+    if !a.json {
+        println!("measurements: {report}");
+        println!(
+            "features: {} rows × {} features in {:.1} s",
+            ds.len(),
+            ds.width(),
+            t0.elapsed().as_secs_f64()
+        );
+    }
+    let defaults = CalibrationOptions::default();
+    let opts = CalibrationOptions {
+        split: SplitConfig { kind, seed: a.seed, ..defaults.split },
+        training: defaults.training.clone().with_max_epochs(a.epochs).with_seed(a.seed),
+        interval_level: a.level,
+        backend,
+        ..defaults
+    };
+    let tty = std::io::stderr().is_terminal() && !a.json;
+    let run = calibrate_into(&ds, &opts, &a.out, |epoch, loss, rmse| {
+        if tty {
+            eprint!(
+                "\repoch {:>3}: training loss {loss:.4}, validation RMSE {rmse:.2} dB   ",
+                epoch + 1
+            );
+        }
+    })?;
+    if tty {
+        eprintln!();
+    }
+    let eval = &run.metrics.evaluation;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "out": a.out,
+                "rows": ds.len(),
+                "evaluation": eval,
+                "seconds": t0.elapsed().as_secs_f64(),
+            }))?
+        );
+    } else {
+        print!("{}", eval.table());
+        println!(
+            "model written to {} in {:.1} s; apply it with `calibration = \"{}\"` in the scenario",
+            a.out.display(),
+            t0.elapsed().as_secs_f64(),
+            a.out.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {

@@ -113,3 +113,33 @@ fn every_problem_is_reported_at_once() {
     has(&d, "homing.csv", Some(3), &["AGG9"]);
     has(&d, "scenario.toml", None, &["outside the replay window"]);
 }
+
+#[test]
+fn a_broken_demand_density_layer_names_its_line() {
+    let with_layer = |dir: &std::path::Path, text: &str| {
+        std::fs::write(dir.join("density.csv"), text).unwrap();
+        edit(
+            dir,
+            "scenario.toml",
+            "rate_cards = \"rate_cards.csv\"",
+            "rate_cards = \"rate_cards.csv\"\ndemand_density = \"density.csv\"",
+        );
+    };
+    let d = diagnostics("density-nan", |dir| {
+        with_layer(dir, "x_m,y_m,weight\n0,0,1\n10,10,NaN\n20,20,-1\n")
+    });
+    has(&d, "density.csv", Some(3), &["weight"]);
+    has(&d, "density.csv", Some(4), &["weight", "-1"]);
+    let d = diagnostics("density-columns", |dir| with_layer(dir, "east,north,weight\n0,0,1\n"));
+    has(&d, "density.csv", Some(1), &["x_m,y_m,weight or lat,lon,weight"]);
+    let d = diagnostics("density-zero", |dir| with_layer(dir, "x_m,y_m,weight\n0,0,0\n"));
+    has(&d, "density.csv", None, &["every weight is zero"]);
+    let d = diagnostics("density-missing", |dir| {
+        with_layer(dir, "x_m,y_m,weight\n0,0,1\n");
+        std::fs::remove_file(dir.join("density.csv")).unwrap();
+    });
+    has(&d, "density.csv", None, &["cannot read"]);
+    // Geographic points need a geographic origin, which the small scenario (x_m, y_m) lacks.
+    let d = diagnostics("density-geo", |dir| with_layer(dir, "lat,lon,weight\n48.1,11.5,1\n"));
+    has(&d, "density.csv", Some(1), &["origin"]);
+}

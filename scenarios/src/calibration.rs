@@ -1,0 +1,196 @@
+//! The learned correction in a replay, and the training behind `twin calibrate` (feature
+//! `calibrate`, which builds the `learned` crate and burn).
+//!
+//! A model directory from `twin calibrate` (or `learned`'s calibrate example) predicts, for a
+//! point served by a cell, how far the twin's RSRP is from what a drive test measures there. The
+//! replay applies it where a scenario names one (`calibration = "model"`): in every state of every
+//! variant, each served grid point's RSRP and SINR are shifted by the predicted correction of its
+//! serving cell (the interference is the twin's), the spectral efficiency follows the corrected
+//! SINR, and the serving thresholds are applied after the correction, so a correction can win or
+//! lose coverage. Which cell serves a point stays the twin's choice.
+//!
+//! The model's features are those it was trained on (`learned::features`): the serving link's
+//! geometry, line of sight, interactions and obstruction, traced point by point once per cell
+//! configuration and grid point and cached; the neighbours' path gains come from the replay's own
+//! coverage maps. The time-of-day features are off (a state spans many hours). A cell the model
+//! does not know (a site added by a variant) gets the network-wide part of the correction: its
+//! one-hot column is all zero.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+
+use learned::artifact::Calibrator;
+use learned::features::{FeatureSpec, Link, LinkTable, Twin};
+use radio::kpi::KpiConfig;
+use radio::{Cell, Grid, Scene};
+use rayon::prelude::*;
+
+use crate::error::ScenarioError;
+use crate::scenario::Plan;
+
+/// A loaded correction with its cache of traced serving links.
+pub struct Correction {
+    calibrator: Calibrator,
+    /// Features before the per-cell one-hot.
+    n_base: usize,
+    /// The model's cells, by identifier, to their one-hot column.
+    cell_column: HashMap<String, usize>,
+    /// Serving links by cell radio key, then grid point.
+    links: RwLock<HashMap<String, HashMap<usize, Link>>>,
+    /// Reflections traced for the serving links.
+    max_depth: u32,
+}
+
+impl std::fmt::Debug for Correction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Correction")
+            .field("features", &self.calibrator.spec.len())
+            .field("cells", &self.cell_column.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn model_error(dir: &Path, e: impl std::fmt::Display) -> ScenarioError {
+    ScenarioError::Replay(format!("calibration model {}: {e}", dir.display()))
+}
+
+impl Correction {
+    /// Loads the model the scenario names, checking that it was trained for the scenario's
+    /// inventory (the same cells, the same feature list).
+    pub fn load(plan: &Plan, max_depth: u32) -> Result<Option<Correction>, ScenarioError> {
+        let Some(dir) = &plan.scenario.calibration else { return Ok(None) };
+        let dir = if dir.is_absolute() { dir.clone() } else { plan.base.join(dir) };
+        let expected = FeatureSpec::new(&plan.inventory.cells);
+        let calibrator = Calibrator::load(&dir, &expected).map_err(|e| model_error(&dir, e))?;
+        let spec = &calibrator.spec;
+        let n_base = spec.len() - spec.cells.len();
+        let cell_column = spec.cells.iter().enumerate().map(|(i, c)| (c.clone(), i)).collect();
+        Ok(Some(Correction {
+            calibrator,
+            n_base,
+            cell_column,
+            links: RwLock::new(HashMap::new()),
+            max_depth,
+        }))
+    }
+
+    /// Corrections, dB, for the points `served` = (grid point, serving cell index into `cells`)
+    /// given every cell's path gain on the grid (`path_gain(cell, point)`, dB).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn corrections(
+        &self,
+        scene: Option<&Scene>,
+        grid: &Grid,
+        kpi: &KpiConfig,
+        cells: &[Cell],
+        keys: &[String],
+        served: &[(usize, usize)],
+        path_gain: &(dyn Fn(usize, usize) -> f64 + Sync),
+    ) -> Result<Vec<f64>, ScenarioError> {
+        let mut twin = Twin::new(scene, cells);
+        twin.kpi = *kpi;
+        twin.trace.max_depth = self.max_depth;
+        // Trace the serving links not yet cached, per serving cell.
+        let poisoned = || ScenarioError::Replay("correction cache poisoned".into());
+        let mut by_cell: HashMap<usize, Vec<usize>> = HashMap::new();
+        {
+            let cache = self.links.read().map_err(|_| poisoned())?;
+            for &(p, c) in served {
+                if !cache.get(&keys[c]).is_some_and(|m| m.contains_key(&p)) {
+                    by_cell.entry(c).or_default().push(p);
+                }
+            }
+        }
+        let mut groups: Vec<(usize, Vec<usize>)> = by_cell.into_iter().collect();
+        groups.sort();
+        let traced: Vec<(usize, Vec<(usize, Link)>)> = groups
+            .par_iter()
+            .map(|(c, points)| {
+                let one = std::slice::from_ref(&cells[*c]);
+                let mut t = Twin::new(scene, one);
+                t.kpi = *kpi;
+                t.trace.max_depth = self.max_depth;
+                let xy: Vec<(f64, f64)> = points
+                    .iter()
+                    .map(|&p| {
+                        let q = grid.point(p);
+                        (q.x, q.y)
+                    })
+                    .collect();
+                let table = t.links(&xy).map_err(|e| ScenarioError::Replay(e.to_string()))?;
+                Ok((*c, points.iter().enumerate().map(|(i, &p)| (p, *table.get(i, 0))).collect()))
+            })
+            .collect::<Result<_, ScenarioError>>()?;
+        if !traced.is_empty() {
+            let mut cache = self.links.write().map_err(|_| poisoned())?;
+            for (c, links) in traced {
+                cache.entry(keys[c].clone()).or_default().extend(links);
+            }
+        }
+        let cache = self.links.read().map_err(|_| poisoned())?;
+        // Feature rows, with the one-hot of the model's cells.
+        let m = cells.len();
+        let d = self.calibrator.spec.len();
+        let rows: Vec<Vec<f32>> = served
+            .par_iter()
+            .map(|&(p, s)| {
+                let mut links: Vec<Link> = (0..m)
+                    .map(|c| Link { path_gain_db: path_gain(c, p), ..Link::unreached() })
+                    .collect();
+                if let Some(l) = cache.get(&keys[s]).and_then(|m| m.get(&p)) {
+                    links[s] = Link { path_gain_db: path_gain(s, p), ..*l };
+                }
+                let table = LinkTable {
+                    n_points: 1,
+                    n_cells: m,
+                    links,
+                    indoor: vec![false],
+                    ray_traced: scene.is_some(),
+                };
+                let q = grid.point(p);
+                let mut x = Vec::with_capacity(self.n_base + m);
+                twin.features_into(&table, 0, (q.x, q.y), s, None, &mut x);
+                x.truncate(self.n_base);
+                x.resize(d, 0.0);
+                if let Some(&col) = self.cell_column.get(&cells[s].id) {
+                    x[self.n_base + col] = 1.0;
+                }
+                x
+            })
+            .collect();
+        let flat: Vec<f32> = rows.concat();
+        Ok(self.calibrator.predict(&flat).into_iter().map(f64::from).collect())
+    }
+}
+
+/// What `twin calibrate` is given besides the scenario.
+#[derive(Debug, Clone)]
+pub struct CalibrateInputs {
+    /// Measurement CSV.
+    pub measurements: PathBuf,
+    /// Column mapping (`field=column[:conversion]` entries, see `docs/learned.md`).
+    pub map: learned::measurements::ColumnMap,
+    /// Import settings.
+    pub import: learned::measurements::ImportOptions,
+    /// Reflections traced for the features.
+    pub max_depth: u32,
+}
+
+/// Builds the training set for the scenario's network (its scene and inventory) from measured
+/// RSRP: the twin's prediction and context at every measured point, and the residual target.
+pub fn dataset(
+    plan: &Plan,
+    scene: Option<&Scene>,
+    inputs: &CalibrateInputs,
+) -> Result<(learned::dataset::Dataset, learned::measurements::ImportReport), ScenarioError> {
+    let mut options = inputs.import.clone();
+    options.origin = options.origin.or(plan.inventory.origin);
+    let mut imported = learned::measurements::import(&inputs.measurements, &inputs.map, &options)
+        .map_err(|e| ScenarioError::Replay(e.to_string()))?;
+    let mut twin = Twin::new(scene, &plan.inventory.cells);
+    twin.trace.max_depth = inputs.max_depth;
+    let ds = learned::dataset::Dataset::build(&twin, &imported.rows, &mut imported.report)
+        .map_err(|e| ScenarioError::Replay(e.to_string()))?;
+    Ok((ds, imported.report))
+}

@@ -1,0 +1,110 @@
+//! The learned correction end to end (feature `calibrate`): measurements that sit a known 6 dB
+//! above the twin's prediction train a model with `twin calibrate`, and the replay of the
+//! scenario that names it raises the served RSRP by about that much.
+#![cfg(feature = "calibrate")]
+
+use std::fmt::Write as _;
+use std::process::Command;
+
+use learned::features::Twin;
+use rand::RngExt;
+use scenarios::replay::{ReplayOptions, Replayer, load_scene};
+use scenarios::scenario::validate;
+
+use crate::common::*;
+
+const OFFSET_DB: f64 = 6.0;
+
+#[test]
+fn a_calibrated_scenario_is_corrected_by_what_was_measured() {
+    let dir = scratch("calibrate");
+    let path = write_small(&dir);
+    let plan = validate(&path).unwrap();
+    // Measurements: the twin's own RSRP of its best server at random outdoor points, plus 6 dB
+    // and 1 dB of noise.
+    let scene = load_scene(&plan).unwrap();
+    let twin = Twin::new(scene.as_ref(), &plan.inventory.cells);
+    let mut rng = sim_core::RngStreams::new(3).stream("drive test");
+    let points: Vec<(f64, f64)> = (0..1500)
+        .map(|_| (rng.random_range(-250.0..650.0), rng.random_range(-250.0..250.0)))
+        .collect();
+    let table = twin.links(&points).unwrap();
+    let mut csv = String::from("x_m,y_m,cell_id,rsrp_dbm\n");
+    let mut rows = 0;
+    for (p, &(x, y)) in points.iter().enumerate() {
+        if table.indoor[p] {
+            continue;
+        }
+        let Some(s) = twin.best_server(&table, p) else { continue };
+        let sim = twin.sim_rsrp_dbm(&table, p, s);
+        if sim < -140.0 {
+            continue;
+        }
+        let noise: f64 = rng.random_range(-1.0..1.0);
+        writeln!(
+            csv,
+            "{x:.1},{y:.1},{},{:.2}",
+            plan.inventory.cells[s].id,
+            sim + OFFSET_DB + noise
+        )
+        .unwrap();
+        rows += 1;
+    }
+    assert!(rows > 300, "{rows} usable measurements");
+    std::fs::write(dir.join("drive.csv"), csv).unwrap();
+
+    // `twin calibrate` writes the model directory.
+    let out = Command::new(env!("CARGO_BIN_EXE_twin"))
+        .args(["calibrate", path.to_str().unwrap(), "--measurements"])
+        .arg(dir.join("drive.csv"))
+        .arg("--out")
+        .arg(dir.join("model"))
+        .args(["--split", "random", "--epochs", "60", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The median-like errors (a rare point whose rounded position crosses a building edge makes
+    // the RMSE noisy): the 6 dB bias is learned.
+    let stat = |when: &str, what: &str| report["evaluation"][when][what].as_f64().unwrap();
+    let (before, after) = (stat("before", "p90_abs_db"), stat("after", "p90_abs_db"));
+    assert!(before > 5.0 && after < 2.0, "held-out p90 |error| {before} → {after} dB");
+    assert!(stat("after", "bias_db").abs() < 1.0, "{}", report["evaluation"]);
+
+    // The scenario names it; the replay's served RSRP rises by about the offset.
+    edit(&dir, "scenario.toml", "seed = 7", "seed = 7\ncalibration = \"model\"");
+    let corrected = validate(&path).unwrap();
+    let opts = ReplayOptions { rays: 5_000, max_depth: 1, ..ReplayOptions::default() };
+    let (_, raw) = Replayer::new(&plan, opts.clone(), None).unwrap().serving_map(None).unwrap();
+    let (_, cal) = Replayer::new(&corrected, opts, None).unwrap().serving_map(None).unwrap();
+    let shifts: Vec<f64> = raw
+        .iter()
+        .zip(&cal)
+        .filter(|(r, c)| r.0.is_some() && c.0.is_some())
+        .map(|(r, c)| f64::from(c.1 - r.1))
+        .collect();
+    assert!(shifts.len() > 100);
+    let mean = shifts.iter().sum::<f64>() / shifts.len() as f64;
+    assert!((mean - OFFSET_DB).abs() < 1.5, "mean correction {mean:.2} dB");
+    // The SINR moves with the signal; the serving cell is the twin's.
+    for (r, c) in raw.iter().zip(&cal).filter(|(r, c)| r.0.is_some() && c.0.is_some()) {
+        assert_eq!(r.0, c.0);
+        assert!(((c.2 - r.2) - (c.1 - r.1)).abs() < 1e-3);
+    }
+
+    // A model of another inventory (here: one whose cell A-1 is called Z-1) is refused.
+    std::fs::create_dir_all(dir.join("other")).unwrap();
+    for f in std::fs::read_dir(dir.join("model")).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), dir.join("other").join(f.file_name())).unwrap();
+    }
+    let features = std::fs::read_to_string(dir.join("other/features.json")).unwrap();
+    std::fs::write(dir.join("other/features.json"), features.replace("A-1", "Z-1")).unwrap();
+    edit(&dir, "scenario.toml", "calibration = \"model\"", "calibration = \"other\"");
+    let plan = validate(&path).unwrap();
+    let Err(err) = Replayer::new(&plan, ReplayOptions::default(), None) else {
+        panic!("a model of another inventory was accepted")
+    };
+    let err = err.to_string();
+    assert!(err.contains("calibration model") && err.contains("Z-1"), "{err}");
+}
