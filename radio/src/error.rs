@@ -121,6 +121,9 @@ pub enum AntennaError {
 /// Why a propagation run could not start or finish.
 #[derive(Debug, thiserror::Error)]
 pub enum RadioError {
+    /// The GPU backend could not run: no adapter, a device error, a scene beyond its limits.
+    #[error("GPU: {0}")]
+    Gpu(String),
     /// A cell's parameters are invalid.
     #[error("cell {cell}: {reason}")]
     InvalidCell {

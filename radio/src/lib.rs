@@ -63,6 +63,8 @@ pub mod antenna;
 pub mod cell;
 pub mod error;
 pub mod geometry;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 pub mod grid;
 pub mod inventory;
 pub mod kpi;

@@ -10,6 +10,8 @@ mod determinism;
 #[allow(clippy::unwrap_used)]
 mod etoile;
 #[allow(clippy::unwrap_used)]
+mod gpu;
+#[allow(clippy::unwrap_used)]
 mod properties;
 #[allow(clippy::unwrap_used)]
 mod references;
