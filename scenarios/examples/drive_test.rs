@@ -8,11 +8,9 @@
 //! cargo run --release -p scenarios --features calibrate --bin twin -- calibrate scenario.toml --measurements drive.csv --out model
 //! ```
 
-use std::fmt::Write as _;
-
 use anyhow::{Context, Result, bail};
-use learned::features::Twin;
 use rand::RngExt;
+use scenarios::calibration::synthetic_drive_test;
 use scenarios::replay::load_scene;
 use scenarios::scenario::validate;
 
@@ -26,7 +24,6 @@ fn main() -> Result<()> {
         anyhow::anyhow!("{}", d.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("\n"))
     })?;
     let scene = load_scene(&plan)?;
-    let twin = Twin::new(scene.as_ref(), &plan.inventory.cells);
     let (mut x0, mut y0, mut x1, mut y1) =
         (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
     for s in &plan.inventory.sites {
@@ -35,23 +32,11 @@ fn main() -> Result<()> {
     let mut rng = sim_core::RngStreams::new(plan.scenario.seed).stream("drive test");
     let points: Vec<(f64, f64)> =
         (0..n).map(|_| (rng.random_range(x0..=x1), rng.random_range(y0..=y1))).collect();
-    let table = twin.links(&points)?;
-    let mut csv = String::from("x_m,y_m,cell_id,rsrp_dbm\n");
-    let mut kept = 0;
-    for (p, &(x, y)) in points.iter().enumerate() {
-        if table.indoor[p] {
-            continue;
-        }
-        let Some(s) = twin.best_server(&table, p) else { continue };
-        let sim = twin.sim_rsrp_dbm(&table, p, s);
+    let (csv, kept) = synthetic_drive_test(&plan, scene.as_ref(), &points, |x, y, sim| {
         let u = ((x - x0) / (x1 - x0).max(1.0) + (y - y0) / (y1 - y0).max(1.0)) / 2.0;
         let measured = sim - 8.0 * u + rng.random_range(-2.0..2.0);
-        if !(-140.0..=-31.0).contains(&measured) {
-            continue;
-        }
-        writeln!(csv, "{x:.2},{y:.2},{},{measured:.1}", plan.inventory.cells[s].id)?;
-        kept += 1;
-    }
+        (-140.0..=-31.0).contains(&measured).then_some(measured)
+    })?;
     std::fs::write(out, csv).with_context(|| format!("writing {out}"))?;
     println!("{kept} measurements written to {out}");
     Ok(())

@@ -52,7 +52,7 @@ impl std::fmt::Debug for Correction {
 }
 
 fn model_error(dir: &Path, e: impl std::fmt::Display) -> ScenarioError {
-    ScenarioError::Replay(format!("calibration model {}: {e}", dir.display()))
+    ScenarioError::Calibration(format!("model {}: {e}", dir.display()))
 }
 
 impl Correction {
@@ -92,7 +92,7 @@ impl Correction {
         twin.kpi = *kpi;
         twin.trace.max_depth = self.max_depth;
         // Trace the serving links not yet cached, per serving cell.
-        let poisoned = || ScenarioError::Replay("correction cache poisoned".into());
+        let poisoned = || ScenarioError::Calibration("correction cache poisoned".into());
         let mut by_cell: HashMap<usize, Vec<usize>> = HashMap::new();
         {
             let cache = self.links.read().map_err(|_| poisoned())?;
@@ -118,7 +118,7 @@ impl Correction {
                         (q.x, q.y)
                     })
                     .collect();
-                let table = t.links(&xy).map_err(|e| ScenarioError::Replay(e.to_string()))?;
+                let table = t.links(&xy).map_err(|e| ScenarioError::Calibration(e.to_string()))?;
                 Ok((*c, points.iter().enumerate().map(|(i, &p)| (p, *table.get(i, 0))).collect()))
             })
             .collect::<Result<_, ScenarioError>>()?;
@@ -187,10 +187,38 @@ pub fn dataset(
     let mut options = inputs.import.clone();
     options.origin = options.origin.or(plan.inventory.origin);
     let mut imported = learned::measurements::import(&inputs.measurements, &inputs.map, &options)
-        .map_err(|e| ScenarioError::Replay(e.to_string()))?;
+        .map_err(|e| ScenarioError::Calibration(e.to_string()))?;
     let mut twin = Twin::new(scene, &plan.inventory.cells);
     twin.trace.max_depth = inputs.max_depth;
     let ds = learned::dataset::Dataset::build(&twin, &imported.rows, &mut imported.report)
-        .map_err(|e| ScenarioError::Replay(e.to_string()))?;
+        .map_err(|e| ScenarioError::Calibration(e.to_string()))?;
     Ok((ds, imported.report))
+}
+
+/// A synthetic drive test of the scenario's network, for trying and testing calibration: at each
+/// outdoor point of `points` (scene metres) the twin's best server and its RSRP, passed through
+/// `measure(x, y, twin_rsrp_dbm)`, which returns what the drive test reads (`None` drops the
+/// point). Returns the measurement CSV (`x_m,y_m,cell_id,rsrp_dbm`, the column names
+/// `twin calibrate` reads without a mapping) and its number of rows.
+pub fn synthetic_drive_test(
+    plan: &Plan,
+    scene: Option<&Scene>,
+    points: &[(f64, f64)],
+    mut measure: impl FnMut(f64, f64, f64) -> Option<f64>,
+) -> Result<(String, usize), ScenarioError> {
+    use std::fmt::Write as _;
+    let twin = Twin::new(scene, &plan.inventory.cells);
+    let table = twin.links(points).map_err(|e| ScenarioError::Calibration(e.to_string()))?;
+    let mut csv = String::from("x_m,y_m,cell_id,rsrp_dbm\n");
+    let mut rows = 0;
+    for (p, &(x, y)) in points.iter().enumerate() {
+        if table.indoor[p] {
+            continue;
+        }
+        let Some(s) = twin.best_server(&table, p) else { continue };
+        let Some(measured) = measure(x, y, twin.sim_rsrp_dbm(&table, p, s)) else { continue };
+        let _ = writeln!(csv, "{x:.3},{y:.3},{},{measured:.2}", plan.inventory.cells[s].id);
+        rows += 1;
+    }
+    Ok((csv, rows))
 }

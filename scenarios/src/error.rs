@@ -21,6 +21,10 @@ pub enum ScenarioError {
     /// The replay could not proceed (a scene or map that fails, a topology without a core).
     #[error("replay: {0}")]
     Replay(String),
+    /// The learned correction could not be trained or applied (unreadable measurements, a model
+    /// of another inventory).
+    #[error("calibration: {0}")]
+    Calibration(String),
     /// Stopped by the user (Ctrl-C); nothing was written.
     #[error("interrupted")]
     Interrupted,

@@ -53,8 +53,8 @@ struct Hit {
 struct Params {
     n_rays: u32,
     n_nodes: u32,
-    ray_offset: u32,
-    _pad: u32,
+    _pad0: u32,
+    _pad1: u32,
 }
 
 const NO_TRIANGLE: u32 = 0xffffffffu;
@@ -113,7 +113,7 @@ fn closest_hit(@builtin(global_invocation_id) gid: vec3<u32>) {
     if i >= params.n_rays {
         return;
     }
-    let ray = rays[params.ray_offset + i];
+    let ray = rays[i];
     let o = ray.origin;
     let d = ray.dir;
     // Division by a zero component gives ±inf, which the slab test handles.

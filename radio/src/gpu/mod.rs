@@ -54,8 +54,7 @@ struct GpuHit {
 struct Params {
     n_rays: u32,
     n_nodes: u32,
-    ray_offset: u32,
-    _pad: u32,
+    _pad: [u32; 2],
 }
 
 fn gpu_error(what: impl std::fmt::Display) -> RadioError {
@@ -73,8 +72,6 @@ pub struct GpuContext {
     pub adapter: String,
     /// The limits the device was created with (the adapter's own).
     pub limits: wgpu::Limits,
-    /// Whether the adapter is a software rasteriser (lavapipe, WARP, SwiftShader).
-    pub software: bool,
 }
 
 impl GpuContext {
@@ -104,7 +101,6 @@ impl GpuContext {
             queue,
             adapter: format!("{} ({:?}, {})", info.name, info.backend, info.driver),
             limits,
-            software: info.device_type == wgpu::DeviceType::Cpu,
         })
     }
 
@@ -248,8 +244,7 @@ impl ClosestHit {
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let params =
-            Params { n_rays: rays.len() as u32, n_nodes: scene.n_nodes, ray_offset: 0, _pad: 0 };
+        let params = Params { n_rays: rays.len() as u32, n_nodes: scene.n_nodes, _pad: [0; 2] };
         let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("params"),
             contents: bytemuck::bytes_of(&params),

@@ -3,11 +3,10 @@
 //! scenario that names it raises the served RSRP by about that much.
 #![cfg(feature = "calibrate")]
 
-use std::fmt::Write as _;
 use std::process::Command;
 
-use learned::features::Twin;
 use rand::RngExt;
+use scenarios::calibration::synthetic_drive_test;
 use scenarios::replay::{ReplayOptions, Replayer, load_scene};
 use scenarios::scenario::validate;
 
@@ -23,33 +22,15 @@ fn a_calibrated_scenario_is_corrected_by_what_was_measured() {
     // Measurements: the twin's own RSRP of its best server at random outdoor points, plus 6 dB
     // and 1 dB of noise.
     let scene = load_scene(&plan).unwrap();
-    let twin = Twin::new(scene.as_ref(), &plan.inventory.cells);
     let mut rng = sim_core::RngStreams::new(3).stream("drive test");
     let points: Vec<(f64, f64)> = (0..1500)
         .map(|_| (rng.random_range(-250.0..650.0), rng.random_range(-250.0..250.0)))
         .collect();
-    let table = twin.links(&points).unwrap();
-    let mut csv = String::from("x_m,y_m,cell_id,rsrp_dbm\n");
-    let mut rows = 0;
-    for (p, &(x, y)) in points.iter().enumerate() {
-        if table.indoor[p] {
-            continue;
-        }
-        let Some(s) = twin.best_server(&table, p) else { continue };
-        let sim = twin.sim_rsrp_dbm(&table, p, s);
-        if sim < -140.0 {
-            continue;
-        }
+    let (csv, rows) = synthetic_drive_test(&plan, scene.as_ref(), &points, |_, _, sim| {
         let noise: f64 = rng.random_range(-1.0..1.0);
-        writeln!(
-            csv,
-            "{x:.1},{y:.1},{},{:.2}",
-            plan.inventory.cells[s].id,
-            sim + OFFSET_DB + noise
-        )
-        .unwrap();
-        rows += 1;
-    }
+        (sim >= -140.0).then_some(sim + OFFSET_DB + noise)
+    })
+    .unwrap();
     assert!(rows > 300, "{rows} usable measurements");
     std::fs::write(dir.join("drive.csv"), csv).unwrap();
 
@@ -106,5 +87,5 @@ fn a_calibrated_scenario_is_corrected_by_what_was_measured() {
         panic!("a model of another inventory was accepted")
     };
     let err = err.to_string();
-    assert!(err.contains("calibration model") && err.contains("Z-1"), "{err}");
+    assert!(err.contains("calibration: model") && err.contains("Z-1"), "{err}");
 }
