@@ -128,17 +128,26 @@ impl Correction {
                 cache.entry(keys[c].clone()).or_default().extend(links);
             }
         }
-        let cache = self.links.read().map_err(|_| poisoned())?;
+        // The served links, copied out so that no lock is held while rayon works (a worker
+        // waiting on the pool may run another replay that wants the write lock).
+        let served_links: Vec<Option<Link>> = {
+            let cache = self.links.read().map_err(|_| poisoned())?;
+            served
+                .iter()
+                .map(|&(p, s)| cache.get(&keys[s]).and_then(|m| m.get(&p)).copied())
+                .collect()
+        };
         // Feature rows, with the one-hot of the model's cells.
         let m = cells.len();
         let d = self.calibrator.spec.len();
         let rows: Vec<Vec<f32>> = served
             .par_iter()
-            .map(|&(p, s)| {
+            .zip(&served_links)
+            .map(|(&(p, s), cached)| {
                 let mut links: Vec<Link> = (0..m)
                     .map(|c| Link { path_gain_db: path_gain(c, p), ..Link::unreached() })
                     .collect();
-                if let Some(l) = cache.get(&keys[s]).and_then(|m| m.get(&p)) {
+                if let Some(l) = cached {
                     links[s] = Link { path_gain_db: path_gain(s, p), ..*l };
                 }
                 let table = LinkTable {

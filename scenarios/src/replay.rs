@@ -432,9 +432,15 @@ impl<'a> Replayer<'a> {
                 .map_err(|_| ScenarioError::Replay("radio cache poisoned".into()))?;
             maps.entry(key).or_default().clone()
         };
-        slot.get_or_init(|| self.compute_map(cell).map(Arc::new))
-            .clone()
-            .map_err(ScenarioError::Replay)
+        // Never trace inside `get_or_init`: the tracer runs on rayon, and a worker waiting there
+        // may pick up another job that asks for the same slot and would then wait on itself. Two
+        // threads may trace the same configuration at once; the maps are identical and the first
+        // one stored wins.
+        if let Some(done) = slot.get() {
+            return done.clone().map_err(ScenarioError::Replay);
+        }
+        let computed = self.compute_map(cell).map(Arc::new);
+        slot.get_or_init(|| computed).clone().map_err(ScenarioError::Replay)
     }
 
     fn compute_map(&self, cell: &Cell) -> Result<CellMap, String> {
@@ -533,23 +539,27 @@ impl<'a> Replayer<'a> {
         Ok(out)
     }
 
-    /// What every variant starts from, computed once per run by whichever variant asks first.
+    /// What every variant starts from, built once per run (before the variants, by `run_all`).
     fn baseline(&self) -> Result<Arc<Baseline>, ScenarioError> {
-        self.baseline
-            .get_or_init(|| {
-                let density = self.point_density();
-                let ownership = self.ownership(&density).map_err(|e| e.to_string())?;
-                let (n, intervals) = (self.plan.inventory.cells.len(), self.plan.intervals);
-                let mut dl = vec![0.0f64; intervals * n];
-                let mut ul = vec![0.0f64; intervals * n];
-                for r in &self.plan.traffic {
-                    dl[r.interval * n + r.cell] = r.dl_bytes;
-                    ul[r.interval * n + r.cell] = r.ul_bytes;
-                }
-                Ok(Arc::new(Baseline { ownership, dl, ul, density }))
-            })
-            .clone()
-            .map_err(ScenarioError::Replay)
+        // As for the maps: computed outside `get_or_init` (it runs on rayon), stored once.
+        if let Some(done) = self.baseline.get() {
+            return done.clone().map_err(ScenarioError::Replay);
+        }
+        let computed = self.build_baseline();
+        self.baseline.get_or_init(|| computed).clone().map_err(ScenarioError::Replay)
+    }
+
+    fn build_baseline(&self) -> Result<Arc<Baseline>, String> {
+        let density = self.point_density();
+        let ownership = self.ownership(&density).map_err(|e| e.to_string())?;
+        let (n, intervals) = (self.plan.inventory.cells.len(), self.plan.intervals);
+        let mut dl = vec![0.0f64; intervals * n];
+        let mut ul = vec![0.0f64; intervals * n];
+        for r in &self.plan.traffic {
+            dl[r.interval * n + r.cell] = r.dl_bytes;
+            ul[r.interval * n + r.cell] = r.ul_bytes;
+        }
+        Ok(Arc::new(Baseline { ownership, dl, ul, density }))
     }
 
     /// The demand density layer summed onto the grid points its samples fall in (empty without
@@ -995,6 +1005,8 @@ impl<'a> Replayer<'a> {
     ) -> Result<Vec<VariantResult>, ScenarioError> {
         let jobs: Vec<Option<usize>> =
             std::iter::once(None).chain((0..self.plan.scenario.variants.len()).map(Some)).collect();
+        // What every variant shares is built first, so that the variants do not all build it.
+        self.baseline()?;
         jobs.par_iter().map(|&v| self.run_variant(v, progress)).collect()
     }
 }
