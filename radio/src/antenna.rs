@@ -173,6 +173,11 @@ impl Antenna {
         Ok(Antenna { pattern, polarization, orientation, rotation })
     }
 
+    /// The rotation from the antenna's frame (boresight +x, zenith +z) to the scene's.
+    pub fn rotation(&self) -> &Matrix3<f64> {
+        &self.rotation
+    }
+
     /// An isotropic, vertically polarised antenna.
     pub fn isotropic() -> Antenna {
         Antenna {

@@ -79,6 +79,6 @@ pub use geometry::{Vec3, vec3};
 pub use grid::Grid;
 pub use material::Material;
 pub use propagation::{
-    CoverageMap, CpuTracer, PointResult, Propagation, Summation, TraceConfig, Transmitter,
+    Backend, CoverageMap, CpuTracer, PointResult, Propagation, Summation, TraceConfig, Transmitter,
 };
 pub use scene::{Scene, SceneBuilder, SceneOptions};

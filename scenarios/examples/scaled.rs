@@ -68,7 +68,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t_replay = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let out = dir.join("run");
-    write_run_dir(&out, &plan, &path, &results, &replayer.grid, &[], 24)?;
+    write_run_dir(
+        &out,
+        &plan,
+        &path,
+        &results,
+        &replayer.grid,
+        &[],
+        24,
+        replayer.backend_notice(),
+    )?;
     let t_out = t.elapsed().as_secs_f64();
     print!("{}", table(&scenarios::rundir::summarise(&plan, &results)));
     println!(

@@ -74,6 +74,8 @@ pub struct ReplayOptions {
     /// Simulated seconds of each busy interval (after a tenth as much warm-up): a stationary
     /// sample of the interval's rates, not the whole interval.
     pub packet_seconds: f64,
+    /// The ray tracer for coverage maps (auto: a hardware GPU if there is one, else the CPU).
+    pub backend: radio::Backend,
 }
 
 impl Default for ReplayOptions {
@@ -86,6 +88,7 @@ impl Default for ReplayOptions {
             interference_load: 0.5,
             busy_intervals: 2,
             packet_seconds: 1.0,
+            backend: radio::Backend::Auto,
         }
     }
 }
@@ -280,6 +283,8 @@ pub struct Replayer<'a> {
     /// Outdoor flags of the grid points.
     pub outdoor: Vec<bool>,
     cache: RadioCache,
+    tracer: Arc<dyn Propagation + Send + Sync>,
+    backend_notice: String,
     baseline: OnceLock<Result<Arc<Baseline>, String>>,
     trace: TraceConfig,
     kpi: KpiConfig,
@@ -339,6 +344,22 @@ impl<'a> Replayer<'a> {
         };
         let trace =
             TraceConfig { rays: opts.rays, max_depth: opts.max_depth, ..TraceConfig::default() };
+        // The tracer: only a scene needs one (without, the empirical model stands in).
+        let (tracer, backend_notice): (Arc<dyn Propagation + Send + Sync>, String) = match &scene {
+            Some(sc) => {
+                let chosen = radio::propagation::select(opts.backend)
+                    .map_err(|e| ScenarioError::Replay(e.to_string()))?;
+                let mut notice = chosen.notice;
+                if let Some(m) = chosen.tracer.memory_estimate(sc, &grid, &trace) {
+                    notice.push_str(&format!("; {m}"));
+                }
+                (chosen.tracer, notice)
+            }
+            None => (
+                Arc::new(CpuTracer),
+                "radio backend: none (no scene: the TR 38.901 UMa model)".into(),
+            ),
+        };
         let core = plan
             .topology
             .node_ids()
@@ -355,6 +376,8 @@ impl<'a> Replayer<'a> {
             grid,
             outdoor,
             cache: RadioCache::default(),
+            tracer,
+            backend_notice,
             baseline: OnceLock::new(),
             trace,
             kpi: KpiConfig { interference_load: opts.interference_load, ..KpiConfig::default() },
@@ -417,6 +440,12 @@ impl<'a> Replayer<'a> {
         ))
     }
 
+    /// Which ray tracer computes the coverage maps and why, with what a map takes on its
+    /// device (one line, for the log and the manifest).
+    pub fn backend_notice(&self) -> &str {
+        &self.backend_notice
+    }
+
     /// Distinct coverage maps computed.
     pub fn maps_traced(&self) -> usize {
         self.cache.len()
@@ -446,7 +475,8 @@ impl<'a> Replayer<'a> {
     fn compute_map(&self, cell: &Cell) -> Result<CellMap, String> {
         match &self.scene {
             Some(scene) => {
-                let m: CoverageMap = CpuTracer
+                let m: CoverageMap = self
+                    .tracer
                     .coverage(scene, &cell.transmitter(), &self.grid, &self.trace)
                     .map_err(|e| format!("cell {}: {e}", cell.id))?;
                 Ok(CellMap {

@@ -3,7 +3,7 @@
 //!
 //! | file | content |
 //! |---|---|
-//! | `manifest.json` | scenario, seed, crate version, every input file with its SHA-256, timings |
+//! | `manifest.json` | scenario, seed, crate version, every input file with its SHA-256, the radio backend, timings |
 //! | `summary.json` | per variant: aggregate KPIs and their change against the baseline |
 //! | `kpis/network.csv` | per variant and interval: coverage, PRB utilisation, unserved share, link utilisation, delay, settlement backlog |
 //! | `kpis/cells.csv` | per variant, period (an interval, or a day by default) and cell: offered bytes, mean and maximum PRB utilisation, unserved bytes |
@@ -256,6 +256,7 @@ fn inputs(plan: &Plan, scenario_path: &Path) -> Result<Vec<(String, String)>, Sc
 /// Writes the run directory `out` (refusing an existing one) from a run's results. `cells.csv`
 /// and `links.csv` hold one row per `intervals_per_row` intervals (1: every interval; 24 for
 /// hourly intervals: daily rows), with sums of bytes and the mean and maximum utilisation.
+#[allow(clippy::too_many_arguments)] // each is a separate record of the run
 pub fn write_run_dir(
     out: &Path,
     plan: &Plan,
@@ -264,6 +265,7 @@ pub fn write_run_dir(
     grid: &radio::Grid,
     timings: &[(String, f64)],
     intervals_per_row: usize,
+    radio_backend: &str,
 ) -> Result<Summary, ScenarioError> {
     let summary = summarise(plan, results);
     write_dir_atomically(out, |tmp| -> Result<(), ScenarioError> {
@@ -276,6 +278,7 @@ pub fn write_run_dir(
             "window": { "start": plan.scenario.window.start, "end": plan.scenario.window.end, "interval_s": plan.scenario.window.interval_s, "intervals": plan.intervals },
             "inputs": inputs(plan, scenario_path)?.into_iter().map(|(p, h)| serde_json::json!({ "path": p, "sha256": h })).collect::<Vec<_>>(),
             "variants": results.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
+            "radio_backend": radio_backend,
             "timings_s": timings.iter().map(|(k, v)| (k.clone(), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
         });
         write_text(

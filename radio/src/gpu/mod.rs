@@ -1,14 +1,27 @@
-//! The GPU side of the tracer (feature `gpu`): a wgpu device on any vendor's GPU (Vulkan, Metal,
-//! DX12; Mesa's lavapipe without one), the scene uploaded as the CPU tracer holds it, and compute
-//! kernels in WGSL files beside this one.
+//! The GPU tracer (feature `gpu`): the same coverage maps as the CPU tracer, computed by compute
+//! kernels on wgpu, on any vendor's GPU (Vulkan, Metal, DX12; Mesa's lavapipe without one).
 //!
-//! Built so far: the device ([`GpuContext`], with the adapter's limits), the scene on the device
-//! ([`GpuScene`]: BVH nodes, triangles and the analytic ground, byte for byte the CPU structs) and
-//! the closest-hit kernel (`bvh.wgsl`), which finds the same surfaces as
-//! [`Scene::trace`](crate::Scene::trace). Rays are dispatched in tiles that respect the adapter's
-//! buffer and dispatch limits. The coverage-map kernels (direct paths with diffraction, shooting
-//! and bouncing rays) that make this a [`Propagation`](crate::Propagation) backend are not built
-//! yet.
+//! ```text
+//!   GpuContext (adapter, limits) ── GpuScene (BVH nodes, triangles, ground, planes, surface model:
+//!        │                                    uploaded once per scene, byte for byte the CPU's)
+//!        ▼
+//!   GpuTracer::coverage ── direct.wgsl: one thread per grid point, knife edge on the surface model
+//!                       └─ sbr.wgsl:    one thread per ray, bounces through the BVH, Fresnel
+//!                                       tables, fixed-point atomic sums per grid point
+//! ```
+//!
+//! The WGSL sits beside this file: `trace.wgsl` (the scene and its ray queries) and
+//! `antenna.wgsl` (the antenna's field) are libraries put in front of the kernels that use them
+//! ([`shader_sources`]). Every struct shared with a kernel is `#[repr(C)]` + [`Pod`] and mirrored
+//! in WGSL with its size noted. Work is split into tiles that respect the adapter's limits
+//! (buffer binding size, workgroups per dispatch), so grids and ray counts beyond one dispatch
+//! or one buffer work; [`MemoryEstimate`] says what a map will take on the device.
+//!
+//! [`ClosestHit`] exposes the traversal alone, for the tests that hold it to the CPU's.
+
+mod tracer;
+
+pub use tracer::{GpuTracer, MAX_GPU_RAYS, MemoryEstimate, TileLimits};
 
 use bytemuck::{Pod, Zeroable};
 use wgpu::util::DeviceExt;
@@ -16,8 +29,55 @@ use wgpu::util::DeviceExt;
 use crate::error::RadioError;
 use crate::scene::{Ray, Scene, SurfaceHit};
 
-/// The WGSL sources of the GPU tracer, by file name (for validation and for the pipelines).
-pub const SHADERS: [(&str, &str); 1] = [("bvh.wgsl", include_str!("bvh.wgsl"))];
+/// Every WGSL file of the GPU tracer, by name: the libraries, then the kernels.
+pub const WGSL_FILES: [(&str, &str); 5] = [
+    ("trace.wgsl", include_str!("trace.wgsl")),
+    ("antenna.wgsl", include_str!("antenna.wgsl")),
+    ("bvh.wgsl", include_str!("bvh.wgsl")),
+    ("direct.wgsl", include_str!("direct.wgsl")),
+    ("sbr.wgsl", include_str!("sbr.wgsl")),
+];
+
+/// The kernels and the library files each one is compiled with, in order.
+const KERNELS: [(&str, &[&str]); 3] = [
+    ("bvh.wgsl", &["trace.wgsl", "bvh.wgsl"]),
+    ("direct.wgsl", &["antenna.wgsl", "direct.wgsl"]),
+    ("sbr.wgsl", &["trace.wgsl", "antenna.wgsl", "sbr.wgsl"]),
+];
+
+/// The complete source of each kernel module (its libraries in front of it), by kernel file
+/// name: what the pipelines compile and what the tests validate with naga.
+pub fn shader_sources() -> Vec<(&'static str, String)> {
+    KERNELS
+        .iter()
+        .map(|(name, parts)| {
+            let text = parts
+                .iter()
+                .filter_map(|p| WGSL_FILES.iter().find(|f| f.0 == *p).map(|f| f.1))
+                .collect::<Vec<_>>()
+                .join("\n");
+            (*name, text)
+        })
+        .collect()
+}
+
+/// Compiles kernel `file`'s entry point `entry` for `ctx`.
+fn pipeline(ctx: &GpuContext, file: &str, entry: &str) -> wgpu::ComputePipeline {
+    let source =
+        shader_sources().into_iter().find(|s| s.0 == file).map(|s| s.1).unwrap_or_default();
+    let module = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(file),
+        source: wgpu::ShaderSource::Wgsl(source.into()),
+    });
+    ctx.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(entry),
+        layout: None,
+        module: &module,
+        entry_point: Some(entry),
+        compilation_options: Default::default(),
+        cache: None,
+    })
+}
 
 /// A ray as the kernels read it (32 bytes, mirrored in WGSL).
 #[repr(C)]
@@ -51,13 +111,30 @@ struct GpuHit {
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
-struct Params {
+struct RayParams {
     n_rays: u32,
-    n_nodes: u32,
-    _pad: [u32; 2],
+    _pad: [u32; 3],
 }
 
-fn gpu_error(what: impl std::fmt::Display) -> RadioError {
+/// The ground and the hierarchy's size as the kernels read them (48 bytes, `SceneInfo` in
+/// `trace.wgsl`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
+struct SceneInfo {
+    ground: crate::scene::Ground,
+    n_nodes: u32,
+    _pad: [u32; 3],
+}
+
+/// A plane as the kernels read it (16 bytes, `Plane` in `sbr.wgsl`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
+struct GpuPlane {
+    normal: [f32; 3],
+    material: u32,
+}
+
+pub(crate) fn gpu_error(what: impl std::fmt::Display) -> RadioError {
     RadioError::Gpu(what.to_string())
 }
 
@@ -72,12 +149,23 @@ pub struct GpuContext {
     pub adapter: String,
     /// The limits the device was created with (the adapter's own).
     pub limits: wgpu::Limits,
+    /// True for a software rasteriser (lavapipe, llvmpipe, WARP): correct, but no faster than
+    /// the CPU tracer, so `auto` backend selection passes it over.
+    pub software: bool,
 }
 
 impl GpuContext {
-    /// The first high-performance adapter of any backend, or an error that says none was found.
+    /// The first high-performance adapter (Vulkan, Metal or DX12; the environment variable
+    /// `WGPU_BACKEND` chooses others), or an error that says none was found.
     pub fn new() -> Result<GpuContext, RadioError> {
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
+        // Vulkan, Metal and DX12 (wgpu's primary backends; its GL backend lacks what the kernels
+        // need), unless WGPU_BACKEND names others.
+        let descriptor = wgpu::InstanceDescriptor {
+            backends: wgpu::Backends::PRIMARY,
+            ..wgpu::InstanceDescriptor::new_without_display_handle()
+        }
+        .with_env();
+        let instance = wgpu::Instance::new(descriptor);
         let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
             power_preference: wgpu::PowerPreference::HighPerformance,
             ..Default::default()
@@ -101,6 +189,7 @@ impl GpuContext {
             queue,
             adapter: format!("{} ({:?}, {})", info.name, info.backend, info.driver),
             limits,
+            software: info.device_type == wgpu::DeviceType::Cpu,
         })
     }
 
@@ -113,49 +202,80 @@ impl GpuContext {
     }
 }
 
-/// A scene on the device.
+/// A scene on the device: what every kernel reads, uploaded once.
 #[derive(Debug)]
 pub struct GpuScene {
     nodes: wgpu::Buffer,
     triangles: wgpu::Buffer,
-    ground: wgpu::Buffer,
-    n_nodes: u32,
+    info: wgpu::Buffer,
+    planes: wgpu::Buffer,
+    heights: wgpu::Buffer,
+    dsm: [f32; 3],
+    dsm_nx: u32,
+    dsm_ny: u32,
+    /// The scene's [`Scene::id`].
+    pub scene_id: u64,
     /// Bytes the scene takes on the device.
     pub bytes: u64,
 }
 
 impl GpuScene {
+    /// The bytes [`GpuScene::upload`] would put on the device for `scene`.
+    pub fn bytes_for(scene: &Scene) -> u64 {
+        (std::mem::size_of_val(scene.bvh_nodes())
+            + std::mem::size_of_val(scene.triangles())
+            + scene.planes().len() * std::mem::size_of::<GpuPlane>()
+            + scene.dsm().heights.len() * 4
+            + std::mem::size_of::<SceneInfo>()) as u64
+    }
+
     /// Uploads `scene`, refusing one whose buffers exceed the device's limits.
     pub fn upload(ctx: &GpuContext, scene: &Scene) -> Result<GpuScene, RadioError> {
         let nodes = scene.bvh_nodes();
         let triangles = scene.triangles();
+        let dsm = scene.dsm();
+        let planes: Vec<GpuPlane> = scene
+            .planes()
+            .iter()
+            .map(|p| GpuPlane {
+                normal: [p.normal.x as f32, p.normal.y as f32, p.normal.z as f32],
+                material: p.material,
+            })
+            .collect();
         let max = ctx.limits.max_storage_buffer_binding_size;
         for (what, bytes) in [
             ("BVH nodes", std::mem::size_of_val(nodes) as u64),
             ("triangles", std::mem::size_of_val(triangles) as u64),
+            ("surface model", (dsm.heights.len() * 4) as u64),
+            ("planes", (planes.len() * std::mem::size_of::<GpuPlane>()) as u64),
         ] {
             if bytes > max {
                 return Err(gpu_error(format!(
                     "the scene's {what} take {bytes} bytes, more than the {max} bytes one buffer \
-                     may hold on {}",
+                     may hold on {}; use the CPU backend (or, for the surface model, a larger \
+                     dsm_cell_m)",
                     ctx.adapter
                 )));
             }
         }
-        // wgpu refuses empty buffers: one zeroed element stands in, never read (n_nodes = 0).
-        let node_bytes: Vec<u8> =
-            if nodes.is_empty() { vec![0; 32] } else { bytemuck::cast_slice(nodes).to_vec() };
-        let tri_bytes: Vec<u8> = if triangles.is_empty() {
-            vec![0; 48]
-        } else {
-            bytemuck::cast_slice(triangles).to_vec()
+        // wgpu refuses empty buffers: a zeroed element stands in, never read (n_nodes = 0, no
+        // plane index points at it).
+        let or_zeros = |bytes: &[u8], len: usize| -> Vec<u8> {
+            if bytes.is_empty() { vec![0; len] } else { bytes.to_vec() }
         };
-        let mut ground = match scene.ground() {
-            Some(g) => *g,
-            None => crate::scene::Ground::zeroed(),
+        let node_bytes = or_zeros(bytemuck::cast_slice(nodes), 32);
+        let tri_bytes = or_zeros(bytemuck::cast_slice(triangles), 48);
+        let plane_bytes = or_zeros(bytemuck::cast_slice(&planes), 16);
+        let height_bytes = or_zeros(bytemuck::cast_slice(&dsm.heights), 4);
+        let info = SceneInfo {
+            ground: match scene.ground() {
+                // The last word of the ground says whether there is one.
+                Some(g) => crate::scene::Ground { _pad: 1, ..*g },
+                None => crate::scene::Ground::zeroed(),
+            },
+            n_nodes: nodes.len() as u32,
+            _pad: [0; 3],
         };
-        // The last word of the WGSL struct says whether there is a ground.
-        ground._pad = u32::from(scene.ground().is_some());
         let storage = wgpu::BufferUsages::STORAGE;
         let make = |label: &str, contents: &[u8], usage| {
             ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
@@ -165,13 +285,50 @@ impl GpuScene {
             })
         };
         Ok(GpuScene {
-            bytes: (node_bytes.len() + tri_bytes.len() + 32) as u64,
+            bytes: (node_bytes.len()
+                + tri_bytes.len()
+                + plane_bytes.len()
+                + height_bytes.len()
+                + 48) as u64,
             nodes: make("bvh nodes", &node_bytes, storage),
             triangles: make("triangles", &tri_bytes, storage),
-            ground: make("ground", bytemuck::bytes_of(&ground), wgpu::BufferUsages::UNIFORM),
-            n_nodes: nodes.len() as u32,
+            info: make("scene info", bytemuck::bytes_of(&info), wgpu::BufferUsages::UNIFORM),
+            planes: make("planes", &plane_bytes, storage),
+            heights: make("surface model", &height_bytes, storage),
+            dsm: [dsm.origin_x as f32, dsm.origin_y as f32, dsm.cell_m as f32],
+            dsm_nx: dsm.nx as u32,
+            dsm_ny: dsm.ny as u32,
+            scene_id: scene.id(),
         })
     }
+}
+
+/// Runs one submission and reads `buffer` (`size` bytes, COPY_SRC) back.
+pub(crate) fn read_back(
+    ctx: &GpuContext,
+    mut encoder: wgpu::CommandEncoder,
+    buffer: &wgpu::Buffer,
+    size: u64,
+) -> Result<Vec<u8>, RadioError> {
+    let readback = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("readback"),
+        size,
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    encoder.copy_buffer_to_buffer(buffer, 0, &readback, 0, size);
+    ctx.queue.submit([encoder.finish()]);
+    let slice = readback.slice(..);
+    let (tx, rx) = std::sync::mpsc::channel();
+    slice.map_async(wgpu::MapMode::Read, move |r| {
+        let _ = tx.send(r);
+    });
+    ctx.device
+        .poll(wgpu::PollType::Wait { submission_index: None, timeout: None })
+        .map_err(gpu_error)?;
+    rx.recv().map_err(gpu_error)?.map_err(gpu_error)?;
+    let data = slice.get_mapped_range().map_err(gpu_error)?;
+    Ok(data.to_vec())
 }
 
 /// A closest hit: the surface, and the triangle (`None` for the analytic ground).
@@ -186,19 +343,7 @@ pub struct ClosestHit {
 impl ClosestHit {
     /// Compiles the kernel for `ctx`.
     pub fn new(ctx: &GpuContext) -> ClosestHit {
-        let module = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("bvh.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(SHADERS[0].1.into()),
-        });
-        let pipeline = ctx.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some("closest_hit"),
-            layout: None,
-            module: &module,
-            entry_point: Some("closest_hit"),
-            compilation_options: Default::default(),
-            cache: None,
-        });
-        ClosestHit { pipeline }
+        ClosestHit { pipeline: pipeline(ctx, "bvh.wgsl", "closest_hit") }
     }
 
     /// The nearest surface along each ray, as [`Scene::trace`] gives it, with the triangle
@@ -238,13 +383,7 @@ impl ClosestHit {
             usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
             mapped_at_creation: false,
         });
-        let readback = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("hits readback"),
-            size,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let params = Params { n_rays: rays.len() as u32, n_nodes: scene.n_nodes, _pad: [0; 2] };
+        let params = RayParams { n_rays: rays.len() as u32, _pad: [0; 3] };
         let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("params"),
             contents: bytemuck::bytes_of(&params),
@@ -257,7 +396,7 @@ impl ClosestHit {
             entries: &[
                 wgpu::BindGroupEntry { binding: 0, resource: scene.nodes.as_entire_binding() },
                 wgpu::BindGroupEntry { binding: 1, resource: scene.triangles.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 2, resource: scene.ground.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 2, resource: scene.info.as_entire_binding() },
                 wgpu::BindGroupEntry { binding: 3, resource: ray_buf.as_entire_binding() },
                 wgpu::BindGroupEntry { binding: 4, resource: hits.as_entire_binding() },
                 wgpu::BindGroupEntry { binding: 5, resource: params.as_entire_binding() },
@@ -274,19 +413,8 @@ impl ClosestHit {
             pass.set_bind_group(0, &bind, &[]);
             pass.dispatch_workgroups((rays.len() as u32).div_ceil(64), 1, 1);
         }
-        encoder.copy_buffer_to_buffer(&hits, 0, &readback, 0, size);
-        ctx.queue.submit([encoder.finish()]);
-        let slice = readback.slice(..);
-        let (tx, rx) = std::sync::mpsc::channel();
-        slice.map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
-        });
-        device
-            .poll(wgpu::PollType::Wait { submission_index: None, timeout: None })
-            .map_err(gpu_error)?;
-        rx.recv().map_err(gpu_error)?.map_err(gpu_error)?;
-        let data = slice.get_mapped_range().map_err(gpu_error)?;
-        let raw: &[GpuHit] = bytemuck::cast_slice(&data);
+        let data = read_back(ctx, encoder, &hits, size)?;
+        let raw: Vec<GpuHit> = bytemuck::pod_collect_to_vec(&data);
         Ok(raw
             .iter()
             .map(|h| {

@@ -30,6 +30,7 @@
 //! receiving antenna unless [`TraceConfig::rx_antenna`] says otherwise; it includes the
 //! transmitting antenna's gain.
 
+pub mod backend;
 pub mod cpu;
 pub mod diffraction;
 pub mod empirical;
@@ -45,6 +46,7 @@ use crate::geometry::Vec3;
 use crate::grid::Grid;
 use crate::material::SPEED_OF_LIGHT;
 use crate::scene::Scene;
+pub use backend::{Backend, Selected, select};
 pub use cpu::CpuTracer;
 use field::CVec3;
 
@@ -264,6 +266,12 @@ pub trait Propagation {
         grid: &Grid,
         cfg: &TraceConfig,
     ) -> Result<CoverageMap, RadioError>;
+
+    /// What a coverage map of `scene` on `grid` would take on the backend's device, for
+    /// printing before a large run; `None` where it runs in main memory (the CPU tracer).
+    fn memory_estimate(&self, _scene: &Scene, _grid: &Grid, _cfg: &TraceConfig) -> Option<String> {
+        None
+    }
 
     /// The paths and path gain from `tx` to each of `points`.
     fn points(

@@ -112,6 +112,10 @@ impl Default for SceneOptions {
     }
 }
 
+/// Identifiers of built scenes: a backend that keeps a scene on a device (the GPU tracer) knows
+/// by it whether the scene it holds is the one asked for.
+static NEXT_SCENE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// A built scene, ready to trace.
 #[derive(Debug, Clone)]
 pub struct Scene {
@@ -127,6 +131,7 @@ pub struct Scene {
     bounds: Aabb,
     dsm: Dsm,
     notes: Vec<String>,
+    id: u64,
 }
 
 /// Collects meshes and materials, then builds a [`Scene`].
@@ -330,6 +335,7 @@ impl SceneBuilder {
             bounds,
             dsm,
             notes,
+            id: NEXT_SCENE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 }
@@ -547,6 +553,12 @@ impl Scene {
     pub fn occluded_ray(&self, ray: &Ray) -> bool {
         self.ground.is_some_and(|g| g.intersect(ray, ray.t_max).is_some())
             || intersect::any_hit4(&self.bvh4, ray)
+    }
+
+    /// This scene's identifier: unique among the scenes built by this process (a clone keeps
+    /// it, being the same scene).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// The ground plane handled analytically, if the scene has one.

@@ -5,14 +5,14 @@
 #![cfg(feature = "gpu")]
 
 use radio::geometry::vec3;
-use radio::gpu::{ClosestHit, GpuContext, GpuRay, GpuScene, SHADERS};
+use radio::gpu::{ClosestHit, GpuContext, GpuRay, GpuScene, WGSL_FILES, shader_sources};
 use radio::scene::procedural::{CityParams, city};
 use radio::scene::{Ray, Scene, mitsuba};
 use radio::{SceneOptions, Vec3};
 use rand::RngExt;
 
 /// The device, or `None` (after a loud notice) where skipping was asked for.
-fn context() -> Option<GpuContext> {
+pub(crate) fn context() -> Option<GpuContext> {
     match GpuContext::new() {
         Ok(ctx) => {
             eprintln!("GPU tests on {}", ctx.adapter);
@@ -35,10 +35,14 @@ fn every_wgsl_file_is_valid() {
         .filter(|n| n.ends_with(".wgsl"))
         .collect();
     on_disk.sort();
-    let mut listed: Vec<String> = SHADERS.iter().map(|s| s.0.to_string()).collect();
+    let mut listed: Vec<String> = WGSL_FILES.iter().map(|s| s.0.to_string()).collect();
     listed.sort();
     assert_eq!(on_disk, listed, "every WGSL file is compiled into the crate");
-    for (name, source) in SHADERS {
+    let kernels = shader_sources();
+    for (file, text) in WGSL_FILES {
+        assert!(kernels.iter().any(|k| k.1.contains(text)), "{file} is part of no kernel");
+    }
+    for (name, source) in &kernels {
         let module = naga::front::wgsl::parse_str(source)
             .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(source)));
         naga::valid::Validator::new(

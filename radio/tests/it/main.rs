@@ -6,6 +6,8 @@
 #[allow(clippy::unwrap_used)]
 mod common;
 #[allow(clippy::unwrap_used)]
+mod conformance;
+#[allow(clippy::unwrap_used)]
 mod determinism;
 #[allow(clippy::unwrap_used)]
 mod etoile;

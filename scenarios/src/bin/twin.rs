@@ -27,7 +27,7 @@ use scenarios::settlement::{
     name = "twin",
     version,
     about = "The network twin: replay scenarios through the twin, validate them, settle inter-carrier usage",
-    after_help = "Examples:\n  twin demo\n  twin run scenario.toml --out runs/2024\n  twin sweep scenario.toml --op set-tilt --values 0,2,4,6,8\n  twin coverage scenario.toml --out coverage/ [--variant new-site]\n  twin compare runs/a runs/b\n  twin import Cogentco.graphml --nodes nodes.csv --links links.csv --default-capacity-bps 1e9\n  twin validate scenario.toml\n  twin calibrate scenario.toml --measurements drive.csv --out model   (feature calibrate)\n  twin validate scenario.toml --json\n  twin settle run scenario.toml --out settlement/\n  twin settle verify settlement/statements.jsonl"
+    after_help = "Examples:\n  twin demo\n  twin run scenario.toml --out runs/2024 [--backend cpu|gpu|auto]\n  twin sweep scenario.toml --op set-tilt --values 0,2,4,6,8\n  twin coverage scenario.toml --backend gpu --out map.csv [--variant new-site]\n  twin compare runs/a runs/b\n  twin import Cogentco.graphml --nodes nodes.csv --links links.csv --default-capacity-bps 1e9\n  twin validate scenario.toml\n  twin calibrate scenario.toml --measurements drive.csv --out model   (feature calibrate)\n  twin validate scenario.toml --json\n  twin settle run scenario.toml --out settlement/\n  twin settle verify settlement/statements.jsonl"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -75,6 +75,10 @@ enum Command {
         /// Simulated seconds of each busy interval.
         #[arg(long, default_value_t = 1.0)]
         packet_seconds: f64,
+        /// Ray tracer for the coverage maps: auto (a hardware GPU if there is one, else the
+        /// CPU), cpu or gpu (an error without a GPU adapter).
+        #[arg(long, default_value = "auto")]
+        backend: radio::Backend,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
@@ -101,9 +105,14 @@ enum Command {
     Coverage {
         /// The scenario file.
         scenario: PathBuf,
-        /// Output directory (created; must not exist).
+        /// Where to write: a file ending in .csv (the map's PNG goes beside it, same name), or a
+        /// directory (coverage.csv and coverage.png in it). Must not exist.
         #[arg(long)]
         out: PathBuf,
+        /// Ray tracer: auto (a hardware GPU if there is one, else the CPU), cpu or gpu (an error
+        /// without a GPU adapter).
+        #[arg(long, default_value = "auto")]
+        backend: radio::Backend,
         /// A variant's name (the baseline when absent).
         #[arg(long)]
         variant: Option<String>,
@@ -177,6 +186,17 @@ enum SettleCommand {
     },
 }
 
+/// Writes `path` through a temporary file beside it, renamed into place: whole or absent.
+fn write_file_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("renaming into {}", path.display())
+    })
+}
+
 /// A dB value for CSV: empty where there is none.
 fn fmt_db(v: f32) -> String {
     if v.is_finite() { format!("{v:.2}") } else { String::new() }
@@ -244,8 +264,10 @@ fn run_scenario(
     let t_validate = t0.elapsed().as_secs_f64();
     let interrupt: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
     let _ = ctrlc::set_handler(move || interrupt.store(true, Ordering::Relaxed));
-    let replayer = ReplayOptions { ..opts };
-    let replayer = Replayer::new(&plan, replayer, Some(interrupt))?;
+    let replayer = Replayer::new(&plan, opts, Some(interrupt))?;
+    if !json {
+        eprintln!("{}", replayer.backend_notice());
+    }
     let total = (plan.intervals * (plan.scenario.variants.len() + 1)) as u64;
     let bar = if std::io::stderr().is_terminal() && !json {
         ProgressBar::new(total)
@@ -281,7 +303,16 @@ fn run_scenario(
     } else {
         (86_400 / plan.scenario.window.interval_s.max(1)).max(1) as usize
     };
-    let summary = write_run_dir(out, &plan, scenario, &results, &replayer.grid, &timings, per_row)?;
+    let summary = write_run_dir(
+        out,
+        &plan,
+        scenario,
+        &results,
+        &replayer.grid,
+        &timings,
+        per_row,
+        replayer.backend_notice(),
+    )?;
     let t_write = t2.elapsed().as_secs_f64();
     if json {
         println!(
@@ -360,6 +391,7 @@ fn run() -> Result<ExitCode> {
             every_interval,
             busy_intervals,
             packet_seconds,
+            backend,
             json,
         } => {
             if !(packet_seconds > 0.0 && packet_seconds <= 3600.0) {
@@ -372,6 +404,7 @@ fn run() -> Result<ExitCode> {
                 max_depth,
                 busy_intervals,
                 packet_seconds,
+                backend,
                 ..ReplayOptions::default()
             };
             run_scenario(&scenario, &out, opts, every_interval, json, &out)
@@ -413,7 +446,7 @@ fn run() -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Coverage { scenario, out, variant, rays, max_depth } => {
+        Command::Coverage { scenario, out, backend, variant, rays, max_depth } => {
             let plan = match checked(&scenario, false)? {
                 Ok(p) => p,
                 Err(code) => return Ok(code),
@@ -431,11 +464,12 @@ fn run() -> Result<ExitCode> {
             };
             let replayer = Replayer::new(
                 &plan,
-                ReplayOptions { rays, max_depth, ..ReplayOptions::default() },
+                ReplayOptions { rays, max_depth, backend, ..ReplayOptions::default() },
                 None,
             )?;
+            eprintln!("{}", replayer.backend_notice());
             let (cells, map) = replayer.serving_map(index)?;
-            write_dir_atomically(&out, |tmp| -> Result<()> {
+            let render = || -> Result<(String, Vec<u8>)> {
                 let mut csv = String::from("x_m,y_m,best_cell,rsrp_dbm,sinr_db\n");
                 for (i, (best, rsrp, sinr)) in map.iter().enumerate() {
                     let p = replayer.grid.point(i);
@@ -448,12 +482,28 @@ fn run() -> Result<ExitCode> {
                         fmt_db(*sinr)
                     ));
                 }
-                std::fs::write(tmp.join("coverage.csv"), csv)?;
-                std::fs::write(tmp.join("coverage.png"), map_png(&replayer.grid, &map)?)?;
-                Ok(())
-            })?;
+                Ok((csv, map_png(&replayer.grid, &map)?))
+            };
+            let (csv, png) = render()?;
+            let written = if out.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+                // One CSV file and its PNG beside it, each written whole or not at all.
+                let png_path = out.with_extension("png");
+                if png_path.exists() {
+                    anyhow::bail!("{} exists; choose another --out", png_path.display());
+                }
+                write_file_atomically(&out, csv.as_bytes())?;
+                write_file_atomically(&png_path, &png)?;
+                format!("{} and {}", out.display(), png_path.display())
+            } else {
+                write_dir_atomically(&out, |tmp| -> Result<()> {
+                    std::fs::write(tmp.join("coverage.csv"), &csv)?;
+                    std::fs::write(tmp.join("coverage.png"), &png)?;
+                    Ok(())
+                })?;
+                out.display().to_string()
+            };
             let served = map.iter().filter(|m| m.0.is_some()).count();
-            println!("{} grid points, {served} served; written to {}", map.len(), out.display());
+            println!("{} grid points, {served} served; written to {written}", map.len());
             Ok(ExitCode::SUCCESS)
         }
         Command::Compare { a, b, json } => {

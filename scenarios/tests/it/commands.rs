@@ -8,6 +8,72 @@ fn twin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_twin"))
 }
 
+/// Best cell and RSRP per grid point of a `twin coverage` CSV.
+fn read_map(path: &std::path::Path) -> Vec<(String, Option<f64>)> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[2].to_string(), f[3].parse().ok())
+        })
+        .collect()
+}
+
+#[test]
+fn coverage_backends_agree_and_fall_back_without_an_adapter() {
+    let dir = scratch("backends");
+    let path = write_small(&dir);
+    let coverage = |backend: &str, out: &std::path::Path, env: Option<&str>| {
+        let mut cmd = twin();
+        cmd.args(["coverage", "--rays", "20000", "--backend", backend]).arg(&path).arg("--out");
+        cmd.arg(out);
+        if let Some(b) = env {
+            cmd.env("WGPU_BACKEND", b);
+        }
+        cmd.output().unwrap()
+    };
+    let cpu = coverage("cpu", &dir.join("cpu.csv"), None);
+    assert!(cpu.status.success(), "{}", String::from_utf8_lossy(&cpu.stderr));
+    assert!(String::from_utf8_lossy(&cpu.stderr).contains("radio backend: cpu"));
+    assert!(dir.join("cpu.png").is_file(), "the PNG goes beside the CSV");
+    // No adapter at all (WGPU_BACKEND names a backend this machine lacks): auto falls back to
+    // the CPU with one line that says why, and gpu is a clear error that writes nothing.
+    let auto = coverage("auto", &dir.join("auto.csv"), Some("metal"));
+    assert!(auto.status.success(), "{}", String::from_utf8_lossy(&auto.stderr));
+    let notice = String::from_utf8_lossy(&auto.stderr);
+    let line = notice.lines().find(|l| l.starts_with("radio backend:")).unwrap();
+    assert!(line.starts_with("radio backend: cpu (auto: "), "{notice}");
+    assert_eq!(read_map(&dir.join("auto.csv")), read_map(&dir.join("cpu.csv")));
+    let none = coverage("gpu", &dir.join("none.csv"), Some("metal"));
+    assert_eq!(none.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&none.stderr);
+    assert!(err.contains("no GPU adapter"), "{err}");
+    assert!(!dir.join("none.csv").exists() && !dir.join("none.png").exists());
+    // With the machine's adapter (lavapipe in CI), the GPU's map serves like the CPU's.
+    if radio::propagation::select(radio::Backend::Gpu).is_err()
+        && std::env::var("RADIO_GPU_TESTS").as_deref() == Ok("skip")
+    {
+        eprintln!("!!! GPU PART SKIPPED (RADIO_GPU_TESTS=skip): no adapter");
+        return;
+    }
+    let gpu = coverage("gpu", &dir.join("gpu.csv"), None);
+    assert!(gpu.status.success(), "{}", String::from_utf8_lossy(&gpu.stderr));
+    assert!(String::from_utf8_lossy(&gpu.stderr).contains("radio backend: gpu on "));
+    let (a, b) = (read_map(&dir.join("cpu.csv")), read_map(&dir.join("gpu.csv")));
+    assert_eq!(a.len(), b.len());
+    let served = a.iter().filter(|p| !p.0.is_empty()).count();
+    let same = a.iter().zip(&b).filter(|(x, y)| !x.0.is_empty() && x.0 == y.0).count();
+    assert!(served > a.len() / 4 && same as f64 >= 0.995 * served as f64, "{same} of {served}");
+    let close = a
+        .iter()
+        .zip(&b)
+        .filter(|(x, y)| matches!((x.1, y.1), (Some(p), Some(q)) if (p - q).abs() <= 0.5))
+        .count();
+    assert!(close as f64 >= 0.99 * served as f64, "{close} of {served} within 0.5 dB");
+}
+
 #[test]
 fn sweep_runs_one_variant_per_value() {
     let dir = scratch("sweep");

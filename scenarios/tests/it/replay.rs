@@ -65,7 +65,8 @@ fn a_run_directory_is_whole_or_absent() {
     let replayer = Replayer::new(&plan, opts(), None).unwrap();
     let results = replayer.run_all(&|_| {}).unwrap();
     let out = dir.join("run");
-    write_run_dir(&out, &plan, &path, &results, &replayer.grid, &[], 24).unwrap();
+    write_run_dir(&out, &plan, &path, &results, &replayer.grid, &[], 24, replayer.backend_notice())
+        .unwrap();
     for f in [
         "manifest.json",
         "summary.json",
@@ -98,7 +99,19 @@ fn a_run_directory_is_whole_or_absent() {
             && report.contains("retilt")
     );
     // An existing directory is refused and left alone.
-    assert!(write_run_dir(&out, &plan, &path, &results, &replayer.grid, &[], 24).is_err());
+    assert!(
+        write_run_dir(
+            &out,
+            &plan,
+            &path,
+            &results,
+            &replayer.grid,
+            &[],
+            24,
+            replayer.backend_notice()
+        )
+        .is_err()
+    );
     assert!(out.join("report.html").is_file());
     // A run that fails (no core node to carry traffic to) exits 1 and writes nothing.
     edit(&dir, "nodes.csv", "CORE,core", "CORE,aggregation");
