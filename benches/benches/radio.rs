@@ -1,6 +1,6 @@
 //! Radio benchmarks on the Paris Etoile scene (`../shared/data/scenes/etoile`): BVH build, rays
 //! per second (primary rays, and rays followed through up to three reflections), and a full
-//! coverage map.
+//! coverage map on the CPU and on the GPU tracer (the machine's first adapter).
 //!
 //! ```text
 //! cargo bench -p twin-benches --bench radio
@@ -140,5 +140,43 @@ fn coverage(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bvh_build, rays, coverage);
+/// The same maps on the GPU tracer, on the machine's first adapter (lavapipe where there is no
+/// GPU: then these figures measure Mesa's software Vulkan, not a GPU). Also with knife-edge
+/// diffraction on (the default of the twin), on both backends.
+fn coverage_gpu(c: &mut Criterion) {
+    let Some(scene) = load() else { return };
+    let gpu = match radio::gpu::GpuTracer::new() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("!!! SKIPPING the GPU coverage benchmarks: {e}");
+            return;
+        }
+    };
+    eprintln!("GPU coverage benchmarks on {}", gpu.context().adapter);
+    let tx = transmitter();
+    let grid = Grid::covering(&scene.bounds(), 5.0, 1.5).expect("valid grid");
+    let mut group = c.benchmark_group("coverage_gpu");
+    group.sample_size(10);
+    for (name, rays) in [("etoile_1e5_rays", 100_000u64), ("etoile_1e6_rays", 1_000_000)] {
+        let cfg = TraceConfig { rays, max_depth: 3, diffraction: false, ..TraceConfig::default() };
+        group.throughput(Throughput::Elements(rays));
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(gpu.coverage(&scene, &tx, &grid, &cfg).expect("traces")))
+        });
+    }
+    group.finish();
+    let cfg = TraceConfig { rays: 1_000_000, max_depth: 3, ..TraceConfig::default() };
+    let mut group = c.benchmark_group("coverage_diffraction");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(cfg.rays));
+    group.bench_function("cpu_etoile_1e6_rays", |b| {
+        b.iter(|| black_box(CpuTracer.coverage(&scene, &tx, &grid, &cfg).expect("traces")))
+    });
+    group.bench_function("gpu_etoile_1e6_rays", |b| {
+        b.iter(|| black_box(gpu.coverage(&scene, &tx, &grid, &cfg).expect("traces")))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bvh_build, rays, coverage, coverage_gpu);
 criterion_main!(benches);
