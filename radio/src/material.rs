@@ -310,6 +310,12 @@ impl ReflectionTable {
         ReflectionTable { te, tm }
     }
 
+    /// The tabulated `(r_te, r_tm)`, sample `k` at `cos θ = (k / (SIZE − 1))⁴` (what the GPU
+    /// tracer uploads and interpolates the same way).
+    pub fn samples(&self) -> impl Iterator<Item = (Complex64, Complex64)> + '_ {
+        self.te.iter().copied().zip(self.tm.iter().copied())
+    }
+
     /// Interpolated coefficients at `cos_theta`.
     #[inline]
     pub fn reflection(&self, cos_theta: f64) -> Fresnel {

@@ -154,10 +154,21 @@ pub struct GpuContext {
     pub software: bool,
 }
 
-impl GpuContext {
+/// An adapter found but not opened: enough to tell a hardware GPU from a software one before
+/// paying for a device.
+#[derive(Debug)]
+pub struct GpuAdapter {
+    adapter: wgpu::Adapter,
+    /// The adapter's name, driver and backend, for logs.
+    pub name: String,
+    /// True for a software rasteriser (lavapipe, llvmpipe, WARP).
+    pub software: bool,
+}
+
+impl GpuAdapter {
     /// The first high-performance adapter (Vulkan, Metal or DX12; the environment variable
     /// `WGPU_BACKEND` chooses others), or an error that says none was found.
-    pub fn new() -> Result<GpuContext, RadioError> {
+    pub fn find() -> Result<GpuAdapter, RadioError> {
         // Vulkan, Metal and DX12 (wgpu's primary backends; its GL backend lacks what the kernels
         // need), unless WGPU_BACKEND names others.
         let descriptor = wgpu::InstanceDescriptor {
@@ -177,20 +188,31 @@ impl GpuContext {
             ))
         })?;
         let info = adapter.get_info();
-        let limits = adapter.limits();
-        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-            label: Some("radio"),
-            required_limits: limits.clone(),
-            ..Default::default()
-        }))
-        .map_err(|e| gpu_error(format!("{}: {e}", info.name)))?;
-        Ok(GpuContext {
-            device,
-            queue,
-            adapter: format!("{} ({:?}, {})", info.name, info.backend, info.driver),
-            limits,
+        Ok(GpuAdapter {
+            adapter,
+            name: format!("{} ({:?}, {})", info.name, info.backend, info.driver),
             software: info.device_type == wgpu::DeviceType::Cpu,
         })
+    }
+
+    /// Opens a device on the adapter with all of its limits.
+    pub fn open(self) -> Result<GpuContext, RadioError> {
+        let limits = self.adapter.limits();
+        let (device, queue) =
+            pollster::block_on(self.adapter.request_device(&wgpu::DeviceDescriptor {
+                label: Some("radio"),
+                required_limits: limits.clone(),
+                ..Default::default()
+            }))
+            .map_err(|e| gpu_error(format!("{}: {e}", self.name)))?;
+        Ok(GpuContext { device, queue, adapter: self.name, limits, software: self.software })
+    }
+}
+
+impl GpuContext {
+    /// A device on [`GpuAdapter::find`]'s adapter.
+    pub fn new() -> Result<GpuContext, RadioError> {
+        GpuAdapter::find()?.open()
     }
 
     /// Rays per dispatch: what the largest storage buffer and the workgroup count allow.

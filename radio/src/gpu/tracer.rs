@@ -383,16 +383,10 @@ impl GpuTracer {
             Vec::with_capacity(scene.materials().len().max(1) * ReflectionTable::SIZE);
         for m in scene.materials() {
             let t = ReflectionTable::new(&m.at(tx.freq_hz));
-            for k in 0..ReflectionTable::SIZE {
-                let u = k as f64 / (ReflectionTable::SIZE - 1) as f64;
-                let r = t.reflection(u.powi(4));
-                tables.push([
-                    r.r_te.re as f32,
-                    r.r_te.im as f32,
-                    r.r_tm.re as f32,
-                    r.r_tm.im as f32,
-                ]);
-            }
+            tables.extend(
+                t.samples()
+                    .map(|(te, tm)| [te.re as f32, te.im as f32, tm.re as f32, tm.im as f32]),
+            );
         }
         if tables.is_empty() {
             tables.push([0.0; 4]);

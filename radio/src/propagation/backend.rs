@@ -81,16 +81,18 @@ pub fn select(backend: Backend) -> Result<Selected, RadioError> {
             Ok(Selected { tracer: Arc::new(t), notice })
         }
         #[cfg(feature = "gpu")]
-        Backend::Auto => match crate::gpu::GpuContext::new() {
-            Ok(ctx) if !ctx.software => {
+        // The adapter's kind is known before a device is opened: a software one costs nothing.
+        Backend::Auto => match crate::gpu::GpuAdapter::find() {
+            Ok(a) if !a.software => {
+                let ctx = a.open()?;
                 let notice = format!("radio backend: gpu on {} (auto)", ctx.adapter);
                 let t = crate::gpu::GpuTracer::with_context(Arc::new(ctx));
                 Ok(Selected { tracer: Arc::new(t), notice })
             }
-            Ok(ctx) => Ok(cpu(format!(
+            Ok(a) => Ok(cpu(format!(
                 "radio backend: cpu (auto: the only adapter, {}, is a software one, slower than \
                  the CPU tracer; --backend gpu uses it anyway)",
-                ctx.adapter
+                a.name
             ))),
             Err(e) => Ok(cpu(format!("radio backend: cpu (auto: {})", first_line(&e.to_string())))),
         },

@@ -469,22 +469,19 @@ fn run() -> Result<ExitCode> {
             )?;
             eprintln!("{}", replayer.backend_notice());
             let (cells, map) = replayer.serving_map(index)?;
-            let render = || -> Result<(String, Vec<u8>)> {
-                let mut csv = String::from("x_m,y_m,best_cell,rsrp_dbm,sinr_db\n");
-                for (i, (best, rsrp, sinr)) in map.iter().enumerate() {
-                    let p = replayer.grid.point(i);
-                    let cell = best.map_or("", |b| cells[b].as_str());
-                    csv.push_str(&format!(
-                        "{:.1},{:.1},{cell},{},{}\n",
-                        p.x,
-                        p.y,
-                        fmt_db(*rsrp),
-                        fmt_db(*sinr)
-                    ));
-                }
-                Ok((csv, map_png(&replayer.grid, &map)?))
-            };
-            let (csv, png) = render()?;
+            let mut csv = String::from("x_m,y_m,best_cell,rsrp_dbm,sinr_db\n");
+            for (i, (best, rsrp, sinr)) in map.iter().enumerate() {
+                let p = replayer.grid.point(i);
+                let cell = best.map_or("", |b| cells[b].as_str());
+                csv.push_str(&format!(
+                    "{:.1},{:.1},{cell},{},{}\n",
+                    p.x,
+                    p.y,
+                    fmt_db(*rsrp),
+                    fmt_db(*sinr)
+                ));
+            }
+            let png = map_png(&replayer.grid, &map)?;
             let written = if out.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
                 // One CSV file and its PNG beside it, each written whole or not at all.
                 let png_path = out.with_extension("png");
