@@ -27,7 +27,9 @@
 //! The command, file formats, features and model directory are documented in `docs/learned.md`.
 //!
 //! Training runs on burn's NdArray CPU backend by default; `--features flex` adds burn's Flex CPU
-//! backend and `--features wgpu` the GPU one ([`Backend`]).
+//! backend and `--features wgpu` the GPU one ([`Backend`]), which trains on the radio crate's
+//! shared device ([`radio::gpu::GpuContext::shared`]): the adapter and device the GPU tracer
+//! uses, so one process traces and trains on one GPU with one wgpu ([`wgpu_device_on`]).
 
 pub mod artifact;
 pub mod dataset;
@@ -99,9 +101,46 @@ impl Backend {
             #[cfg(not(feature = "flex"))]
             Backend::Flex => Err(missing("flex")),
             #[cfg(feature = "wgpu")]
-            Backend::Wgpu => Ok(Device::wgpu(Default::default())),
+            Backend::Wgpu => shared_wgpu_device(),
             #[cfg(not(feature = "wgpu"))]
             Backend::Wgpu => Err(missing("wgpu")),
         }
     }
+}
+
+/// burn's wgpu backend on the radio crate's shared device ([`radio::gpu::GpuContext::shared`]),
+/// registered with burn once per process and cloned after.
+#[cfg(feature = "wgpu")]
+fn shared_wgpu_device() -> Result<Device, LearnedError> {
+    use std::sync::Mutex;
+    static REGISTERED: Mutex<Option<Device>> = Mutex::new(None);
+    // Registration does no rayon work, so holding the lock across it is safe.
+    let mut slot = REGISTERED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(device) = slot.as_ref() {
+        return Ok(device.clone());
+    }
+    let ctx = radio::gpu::GpuContext::shared().map_err(|e| LearnedError::Config(e.to_string()))?;
+    let device = wgpu_device_on(&ctx)?;
+    *slot = Some(device.clone());
+    Ok(device)
+}
+
+/// A burn device on `ctx`'s wgpu device: burn's kernels then run on the same adapter, device and
+/// queue as the GPU tracer that uses `ctx`, sharing its memory (one wgpu in the workspace makes
+/// the types the same). burn registers a new runtime per call, so call it once per context and
+/// clone the device it returns; [`Backend::Wgpu`] does so for the shared context.
+#[cfg(feature = "wgpu")]
+pub fn wgpu_device_on(ctx: &radio::gpu::GpuContext) -> Result<Device, LearnedError> {
+    use burn::backend::wgpu::{RuntimeOptions, WgpuSetup, try_init_device};
+    let setup = WgpuSetup {
+        instance: ctx.instance.clone(),
+        adapter: ctx.wgpu_adapter.clone(),
+        device: ctx.device.clone(),
+        queue: ctx.queue.clone(),
+        backend: ctx.wgpu_adapter.get_info().backend,
+    };
+    let device = try_init_device(setup, RuntimeOptions::default()).map_err(|e| {
+        LearnedError::Config(format!("burn cannot use the device on {}: {e}", ctx.adapter))
+    })?;
+    Ok(Device::from(device))
 }

@@ -4,4 +4,6 @@
 
 mod artifacts;
 mod common;
+#[cfg(feature = "wgpu")]
+mod gpu;
 mod known_truth;

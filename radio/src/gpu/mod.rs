@@ -23,6 +23,8 @@ mod tracer;
 
 pub use tracer::{GpuTracer, MAX_GPU_RAYS, MemoryEstimate, TileLimits};
 
+use std::sync::{Arc, Mutex};
+
 use bytemuck::{Pod, Zeroable};
 use wgpu::util::DeviceExt;
 
@@ -141,6 +143,11 @@ pub(crate) fn gpu_error(what: impl std::fmt::Display) -> RadioError {
 /// A wgpu device and what it can do.
 #[derive(Debug)]
 pub struct GpuContext {
+    /// The instance the adapter came from (kept so the device can be shared: the learned
+    /// crate's burn backend trains on it).
+    pub instance: wgpu::Instance,
+    /// The adapter the device was opened on.
+    pub wgpu_adapter: wgpu::Adapter,
     /// The device.
     pub device: wgpu::Device,
     /// Its queue.
@@ -158,6 +165,7 @@ pub struct GpuContext {
 /// paying for a device.
 #[derive(Debug)]
 pub struct GpuAdapter {
+    instance: wgpu::Instance,
     adapter: wgpu::Adapter,
     /// The adapter's name, driver and backend, for logs.
     pub name: String,
@@ -189,23 +197,40 @@ impl GpuAdapter {
         })?;
         let info = adapter.get_info();
         Ok(GpuAdapter {
+            instance,
             adapter,
             name: format!("{} ({:?}, {})", info.name, info.backend, info.driver),
             software: info.device_type == wgpu::DeviceType::Cpu,
         })
     }
 
-    /// Opens a device on the adapter with all of its limits.
+    /// Opens a device on the adapter with all of its limits and its features (the tracer's
+    /// kernels need none, but burn's kernels, which may share the device, use what the adapter
+    /// offers: subgroups, 16-bit floats, timestamps). Experimental features, which wgpu grants
+    /// only behind an unsafe opt-in, and mappable primary buffers, which slow ordinary ones on
+    /// discrete GPUs, are left out.
     pub fn open(self) -> Result<GpuContext, RadioError> {
         let limits = self.adapter.limits();
+        let features = self.adapter.features()
+            - wgpu::Features::all_experimental_mask()
+            - wgpu::Features::MAPPABLE_PRIMARY_BUFFERS;
         let (device, queue) =
             pollster::block_on(self.adapter.request_device(&wgpu::DeviceDescriptor {
                 label: Some("radio"),
+                required_features: features,
                 required_limits: limits.clone(),
                 ..Default::default()
             }))
             .map_err(|e| gpu_error(format!("{}: {e}", self.name)))?;
-        Ok(GpuContext { device, queue, adapter: self.name, limits, software: self.software })
+        Ok(GpuContext {
+            instance: self.instance,
+            wgpu_adapter: self.adapter,
+            device,
+            queue,
+            adapter: self.name,
+            limits,
+            software: self.software,
+        })
     }
 }
 
@@ -213,6 +238,22 @@ impl GpuContext {
     /// A device on [`GpuAdapter::find`]'s adapter.
     pub fn new() -> Result<GpuContext, RadioError> {
         GpuAdapter::find()?.open()
+    }
+
+    /// The process's shared device, opened on first use by [`GpuContext::new`]: what the GPU
+    /// tracer of [`crate::propagation::select`] and the learned crate's wgpu backend both use,
+    /// so that tracing and training share one adapter, one device and its memory. A failure
+    /// to open is not remembered: a later call tries again.
+    pub fn shared() -> Result<Arc<GpuContext>, RadioError> {
+        static SHARED: Mutex<Option<Arc<GpuContext>>> = Mutex::new(None);
+        // Opening a device does no rayon work, so holding the lock across it is safe.
+        let mut slot = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(ctx) = slot.as_ref() {
+            return Ok(ctx.clone());
+        }
+        let ctx = Arc::new(GpuContext::new()?);
+        *slot = Some(ctx.clone());
+        Ok(ctx)
     }
 
     /// Rays per dispatch: what the largest storage buffer and the workgroup count allow.

@@ -156,7 +156,7 @@ pub struct GpuTracer {
 impl GpuTracer {
     /// A tracer on the machine's first high-performance adapter.
     pub fn new() -> Result<GpuTracer, RadioError> {
-        Ok(GpuTracer::with_context(Arc::new(GpuContext::new()?)))
+        Ok(GpuTracer::with_context(GpuContext::shared()?))
     }
 
     /// A tracer on `ctx`'s device.

@@ -84,9 +84,9 @@ pub fn select(backend: Backend) -> Result<Selected, RadioError> {
         // The adapter's kind is known before a device is opened: a software one costs nothing.
         Backend::Auto => match crate::gpu::GpuAdapter::find() {
             Ok(a) if !a.software => {
-                let ctx = a.open()?;
+                let ctx = crate::gpu::GpuContext::shared()?;
                 let notice = format!("radio backend: gpu on {} (auto)", ctx.adapter);
-                let t = crate::gpu::GpuTracer::with_context(Arc::new(ctx));
+                let t = crate::gpu::GpuTracer::with_context(ctx);
                 Ok(Selected { tracer: Arc::new(t), notice })
             }
             Ok(a) => Ok(cpu(format!(
