@@ -73,7 +73,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &plan,
         &path,
         &results,
-        &replayer.grid,
+        &replayer.geometry(),
         &[],
         24,
         replayer.backend_notice(),

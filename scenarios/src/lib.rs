@@ -49,5 +49,6 @@ pub mod rundir;
 pub mod scenario;
 pub mod settlement;
 pub mod tables;
+pub mod view;
 
 pub use error::ScenarioError;

@@ -208,6 +208,8 @@ pub struct VariantResult {
     pub states: usize,
     /// The busiest intervals simulated packet by packet.
     pub busy: Vec<BusyInterval>,
+    /// Each state's serving map and network, for the viewer's layers ([`crate::view`]).
+    pub state_views: Vec<crate::view::StateView>,
 }
 
 /// A busy interval simulated packet by packet: Poisson packets (1 000 bytes mean, exponential)
@@ -438,6 +440,15 @@ impl<'a> Replayer<'a> {
             last.cells.iter().map(|c| c.id.clone()).collect(),
             sv.iter().map(|s| (s.0, s.1, s.2)).collect(),
         ))
+    }
+
+    /// The grid, its outdoor points and the scene, for the run directory's view data.
+    pub fn geometry(&self) -> crate::view::RunGeometry<'_> {
+        crate::view::RunGeometry {
+            grid: &self.grid,
+            outdoor: &self.outdoor,
+            scene: self.scene.as_ref(),
+        }
     }
 
     /// Which ray tracer computes the coverage maps and why, with what a map takes on its
@@ -731,6 +742,7 @@ impl<'a> Replayer<'a> {
         let mut link_util = vec![0.0f32; intervals * links.len()];
         let mut series = NetworkSeries::default();
         let mut start_map = Vec::new();
+        let mut state_views = Vec::new();
         let interval_s = step as f64;
         // Per interval: the state and each site's carried rate, for the packet-level runs.
         let max_sites = states.last().map_or(0, |s| s.homing.len());
@@ -745,6 +757,13 @@ impl<'a> Replayer<'a> {
             let sv = self.serving(state)?;
             // The map after the last change (the baseline's at the window's start).
             start_map = sv.iter().map(|s| (s.0, s.1, s.2)).collect();
+            state_views.push(crate::view::StateView::new(
+                state.from,
+                &state.cells,
+                &state.active,
+                &state.topology,
+                &sv,
+            ));
             // Where each baseline cell's traffic goes: shares per serving cell, and unserved.
             let mut share: Vec<BTreeMap<usize, f64>> = vec![BTreeMap::new(); n_base];
             let mut lost = vec![0.0f64; n_base];
@@ -953,6 +972,7 @@ impl<'a> Replayer<'a> {
             start_map,
             states: states.len(),
             busy,
+            state_views,
         })
     }
 

@@ -262,12 +262,13 @@ pub fn write_run_dir(
     plan: &Plan,
     scenario_path: &Path,
     results: &[VariantResult],
-    grid: &radio::Grid,
+    geometry: &crate::view::RunGeometry<'_>,
     timings: &[(String, f64)],
     intervals_per_row: usize,
     radio_backend: &str,
 ) -> Result<Summary, ScenarioError> {
     let summary = summarise(plan, results);
+    let grid = geometry.grid;
     write_dir_atomically(out, |tmp| -> Result<(), ScenarioError> {
         std::fs::create_dir_all(tmp.join("kpis")).map_err(|e| ScenarioError::io(tmp, e))?;
         std::fs::create_dir_all(tmp.join("maps")).map_err(|e| ScenarioError::io(tmp, e))?;
@@ -290,6 +291,7 @@ pub fn write_run_dir(
             &serde_json::to_string_pretty(&summary).map_err(|e| ScenarioError::io(tmp, e))?,
         )?;
         write_csvs(&tmp.join("kpis"), plan, results, intervals_per_row)?;
+        crate::view::write_view(tmp, plan, results, geometry)?;
         let mut maps = Vec::new();
         for r in results {
             let file = format!("{}.png", sanitize(&r.name));

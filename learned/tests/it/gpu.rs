@@ -35,8 +35,11 @@ fn traces_and_trains_on_one_shared_device() {
     // A map on the shared device, checked against the CPU tracer.
     let params = CityParams { blocks_x: 3, blocks_y: 3, ..CityParams::default() };
     let scene = city(&params, SceneOptions::default()).unwrap().scene;
-    let tx =
-        Transmitter { position: vec3(0.0, 0.0, 70.0), freq_hz: 3.5e9, antenna: Antenna::isotropic() };
+    let tx = Transmitter {
+        position: vec3(0.0, 0.0, 70.0),
+        freq_hz: 3.5e9,
+        antenna: Antenna::isotropic(),
+    };
     let grid = Grid::new(-150.0, -150.0, 5.0, 60, 60, 1.5).unwrap();
     let cfg = TraceConfig { rays: 100_000, ..TraceConfig::default() };
     let before = tracer.coverage(&scene, &tx, &grid, &cfg).unwrap();
@@ -57,7 +60,10 @@ fn traces_and_trains_on_one_shared_device() {
     let (model, norm, hist) =
         train(&MlpConfig::new(), &cfg_train, &x, &y, d, tr, va, &device, |_, _, _| {}).unwrap();
     let best = hist.valid_rmse_db[hist.best_epoch];
-    eprintln!("wgpu training on {}: best validation RMSE {best:.3} (target std about 2)", ctx.adapter);
+    eprintln!(
+        "wgpu training on {}: best validation RMSE {best:.3} (target std about 2)",
+        ctx.adapter
+    );
     assert!(best < 0.3, "validation RMSE {best} on the GPU");
     let on_gpu = predict(&model, &norm, &x[..40 * d], d, &device).unwrap();
     let native = model.to_native().unwrap();

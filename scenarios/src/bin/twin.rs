@@ -308,7 +308,7 @@ fn run_scenario(
         &plan,
         scenario,
         &results,
-        &replayer.grid,
+        &replayer.geometry(),
         &timings,
         per_row,
         replayer.backend_notice(),

@@ -65,8 +65,17 @@ fn a_run_directory_is_whole_or_absent() {
     let replayer = Replayer::new(&plan, opts(), None).unwrap();
     let results = replayer.run_all(&|_| {}).unwrap();
     let out = dir.join("run");
-    write_run_dir(&out, &plan, &path, &results, &replayer.grid, &[], 24, replayer.backend_notice())
-        .unwrap();
+    write_run_dir(
+        &out,
+        &plan,
+        &path,
+        &results,
+        &replayer.geometry(),
+        &[],
+        24,
+        replayer.backend_notice(),
+    )
+    .unwrap();
     for f in [
         "manifest.json",
         "summary.json",
@@ -105,7 +114,7 @@ fn a_run_directory_is_whole_or_absent() {
             &plan,
             &path,
             &results,
-            &replayer.grid,
+            &replayer.geometry(),
             &[],
             24,
             replayer.backend_notice()
