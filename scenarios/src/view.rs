@@ -63,7 +63,8 @@ pub struct ViewPoint {
     /// SINR, dB.
     pub sinr_db: f32,
     /// Peak downlink throughput, Mbit/s: the serving cell's bandwidth times the point's
-    /// spectral efficiency (what one user gets from an empty cell).
+    /// spectral efficiency (what one user gets from an empty cell); 0 where unserved (kept
+    /// free of NaN so that replays compare equal).
     pub throughput_mbps: f32,
 }
 
@@ -125,7 +126,7 @@ impl StateView {
                 sinr_db: sinr,
                 throughput_mbps: best
                     .and_then(|b| cells.get(b))
-                    .map_or(f32::NAN, |c| (c.bandwidth_hz * f64::from(se) / 1e6) as f32),
+                    .map_or(0.0, |c| (c.bandwidth_hz * f64::from(se) / 1e6) as f32),
             })
             .collect();
         StateView { from, cells: glyphs, links_down, map }
@@ -455,7 +456,7 @@ pub fn write_view(
                 planes[0][i] = finite(p.rsrp_dbm);
                 planes[1][i] = finite(p.sinr_db);
                 planes[2][i] = p.best.map_or(-1.0, |b| b as f32);
-                planes[3][i] = finite(p.throughput_mbps);
+                planes[3][i] = if p.best.is_some() { finite(p.throughput_mbps) } else { f32::NAN };
                 planes[4][i] = if p.best.is_some() {
                     2.0
                 } else if outdoor {

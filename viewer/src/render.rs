@@ -436,7 +436,7 @@ impl Renderer {
         target: &wgpu::TextureView,
         size: [u32; 2],
         area: PxRect,
-        mut ui: Option<&mut UiFrame>,
+        ui: Option<&mut UiFrame>,
     ) -> DrawReport {
         let mut report = DrawReport::default();
         if let Err(e) = self.buildings(gpu, data) {
