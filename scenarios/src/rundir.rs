@@ -267,6 +267,38 @@ pub fn write_run_dir(
     intervals_per_row: usize,
     radio_backend: &str,
 ) -> Result<Summary, ScenarioError> {
+    write_run_dir_with_views(
+        out,
+        plan,
+        scenario_path,
+        results,
+        geometry,
+        timings,
+        intervals_per_row,
+        radio_backend,
+        &|_| Vec::new(),
+    )
+}
+
+/// Images of the run drawn by the viewer for the report: called with the unfinished run
+/// directory (its manifest, tables, maps and `view/` written, the report not yet), it returns
+/// (caption, PNG) pairs that `report.html` embeds. The `twin` command passes one that runs
+/// `twin-view --report`; the crate itself cannot call the viewer, which depends on it.
+pub type ReportViews<'a> = &'a dyn Fn(&Path) -> Vec<(String, Vec<u8>)>;
+
+/// [`write_run_dir`] with the viewer's images in the report.
+#[allow(clippy::too_many_arguments)]
+pub fn write_run_dir_with_views(
+    out: &Path,
+    plan: &Plan,
+    scenario_path: &Path,
+    results: &[VariantResult],
+    geometry: &crate::view::RunGeometry<'_>,
+    timings: &[(String, f64)],
+    intervals_per_row: usize,
+    radio_backend: &str,
+    views: ReportViews<'_>,
+) -> Result<Summary, ScenarioError> {
     let summary = summarise(plan, results);
     let grid = geometry.grid;
     write_dir_atomically(out, |tmp| -> Result<(), ScenarioError> {
@@ -300,7 +332,8 @@ pub fn write_run_dir(
                 .map_err(|e| ScenarioError::io(&tmp.join("maps").join(&file), e))?;
             maps.push((r.name.clone(), png));
         }
-        write_text(&tmp.join("report.html"), &report_html(plan, &summary, results, &maps))
+        let views = views(tmp);
+        write_text(&tmp.join("report.html"), &report_html(plan, &summary, results, &maps, &views))
     })?;
     Ok(summary)
 }
@@ -668,6 +701,7 @@ fn report_html(
     summary: &Summary,
     results: &[VariantResult],
     maps: &[(String, Vec<u8>)],
+    views: &[(String, Vec<u8>)],
 ) -> String {
     let per_day = (86_400 / plan.scenario.window.interval_s.max(1)) as usize;
     let mut s = String::new();
@@ -761,6 +795,19 @@ fn report_html(
             base64::engine::general_purpose::STANDARD.encode(png)
         );
     }
-    s.push_str("</div></body></html>\n");
+    s.push_str("</div>");
+    if !views.is_empty() {
+        s.push_str("<h2>Views</h2><p>Drawn by the viewer (<code>twin-view</code>) with the renderer of its window: each variant minus the baseline after the variant's last change, red worse, blue better, grey unchanged; buildings, sector wedges, transport links by utilisation (magenta: down) and unserved areas (dark red). Open the run in <code>twin-view</code> to pan, hover and scrub through time.</p><div class=\"views\">");
+        for (caption, png) in views {
+            let _ = write!(
+                s,
+                "<figure><figcaption>{0}</figcaption><img alt=\"{0}\" style=\"width:100%;border:1px solid #ccc\" src=\"data:image/png;base64,{1}\"></figure>",
+                html_escape(caption),
+                base64::engine::general_purpose::STANDARD.encode(png)
+            );
+        }
+        s.push_str("</div>");
+    }
+    s.push_str("</body></html>\n");
     s
 }

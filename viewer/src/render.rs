@@ -727,6 +727,9 @@ fn wedge(v: &mut Vec<Vertex>, c: [f64; 2], azimuth_deg: f64, r: f64, colour: [u8
     }
 }
 
+/// Up to this many links, each gets a dark outline.
+const OUTLINED_LINKS: usize = 2_000;
+
 /// Node colours by role.
 fn node_style(role: &str) -> ([u8; 4], f64) {
     match role {
@@ -749,6 +752,9 @@ fn shapes(
     let entry = &data.index.variants[variant].states[state];
     if let Some(util) = util {
         let nodes = &data.index.nodes;
+        // Dark outlines keep links legible over the raster; with thousands of links they only
+        // double the fill (level of detail).
+        let outline = data.index.links.len() <= OUTLINED_LINKS;
         for (j, link) in data.index.links.iter().enumerate() {
             let (Some(a), Some(b)) = (nodes.get(link.from), nodes.get(link.to)) else { continue };
             let down = entry.links_down.contains(&j);
@@ -759,7 +765,9 @@ fn shapes(
                 (colormap::link_colour(u), f64::from(colormap::link_width_px(u)))
             };
             let (pa, pb) = ([a.x_m, a.y_m], [b.x_m, b.y_m]);
-            quad(&mut v, pa, pb, 0.5 * (w + 2.0) * m, [30, 30, 30, 200]);
+            if outline {
+                quad(&mut v, pa, pb, 0.5 * (w + 2.0) * m, [30, 30, 30, 200]);
+            }
             quad(&mut v, pa, pb, 0.5 * w * m, colour);
         }
         for n in nodes {

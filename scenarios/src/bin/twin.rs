@@ -16,7 +16,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use scenarios::ScenarioError;
 use scenarios::demo::{DemoConfig, write_demo};
 use scenarios::replay::{ReplayOptions, Replayer};
-use scenarios::rundir::{Summary, map_png, summarise, table, write_dir_atomically, write_run_dir};
+use scenarios::rundir::{
+    Summary, map_png, summarise, table, write_dir_atomically, write_run_dir_with_views,
+};
 use scenarios::scenario::{Diagnostic, Operation, Plan, Timed, Variant, validate};
 use scenarios::settlement::{
     RateBook, net_positions, price, simulate_system, statements, verify_log, write_log,
@@ -123,6 +125,15 @@ enum Command {
         #[arg(long, default_value_t = 2)]
         max_depth: u32,
     },
+    /// Open a run directory in the viewer (`twin-view`, beside this binary); options after the
+    /// directory go to it (`twin view runs/a --variant new-site --layer sinr`).
+    View {
+        /// The run directory.
+        run_dir: PathBuf,
+        /// twin-view's options.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Compare the summaries of two run directories, variant by variant.
     Compare {
         /// The first run directory.
@@ -198,6 +209,42 @@ fn write_file_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// A dB value for CSV: empty where there is none.
+/// The viewer's images for the report: `twin-view RUN --report` run from beside this binary on
+/// the unfinished run directory. Without it (a build of `twin` alone) or when it fails (no GPU
+/// adapter), the report keeps its own maps and one line says why.
+fn viewer_images(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let name = if cfg!(windows) { "twin-view.exe" } else { "twin-view" };
+    let exe = std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.join(name)));
+    let Some(exe) = exe.filter(|p| p.is_file()) else {
+        eprintln!(
+            "report: without the viewer's images (twin-view is not beside twin; `cargo build \
+             --release --bin twin-view` adds them)"
+        );
+        return Vec::new();
+    };
+    let out = match std::process::Command::new(&exe).arg(dir).arg("--report").output() {
+        Ok(o) if o.status.success() => o,
+        Ok(o) => {
+            let err = String::from_utf8_lossy(&o.stderr);
+            let last = err.lines().rfind(|l| l.starts_with("error")).unwrap_or("failed");
+            eprintln!("report: without the viewer's images ({last})");
+            return Vec::new();
+        }
+        Err(e) => {
+            eprintln!("report: without the viewer's images ({}: {e})", exe.display());
+            return Vec::new();
+        }
+    };
+    // One line per image: the file (relative to the run directory), a tab, the caption.
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .filter_map(|(file, caption)| {
+            std::fs::read(dir.join(file)).ok().map(|png| (caption.to_string(), png))
+        })
+        .collect()
+}
+
 fn fmt_db(v: f32) -> String {
     if v.is_finite() { format!("{v:.2}") } else { String::new() }
 }
@@ -303,7 +350,7 @@ fn run_scenario(
     } else {
         (86_400 / plan.scenario.window.interval_s.max(1)).max(1) as usize
     };
-    let summary = write_run_dir(
+    let summary = write_run_dir_with_views(
         out,
         &plan,
         scenario,
@@ -312,6 +359,7 @@ fn run_scenario(
         &timings,
         per_row,
         replayer.backend_notice(),
+        &viewer_images,
     )?;
     let t_write = t2.elapsed().as_secs_f64();
     if json {
@@ -502,6 +550,23 @@ fn run() -> Result<ExitCode> {
             let served = map.iter().filter(|m| m.0.is_some()).count();
             println!("{} grid points, {served} served; written to {written}", map.len());
             Ok(ExitCode::SUCCESS)
+        }
+        Command::View { run_dir, args } => {
+            let name = if cfg!(windows) { "twin-view.exe" } else { "twin-view" };
+            let exe = std::env::current_exe()
+                .ok()
+                .and_then(|p| p.parent().map(|d| d.join(name)))
+                .filter(|p| p.is_file())
+                .context(
+                    "twin-view is not beside twin; build it with `cargo build --release --bin \
+                     twin-view` (or run `cargo run --release --bin twin-view -- RUN_DIR`)",
+                )?;
+            let status = std::process::Command::new(&exe)
+                .arg(&run_dir)
+                .args(&args)
+                .status()
+                .with_context(|| format!("running {}", exe.display()))?;
+            Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Compare { a, b, json } => {
             let read = |dir: &PathBuf| -> Result<Summary> {

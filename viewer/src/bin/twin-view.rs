@@ -48,6 +48,11 @@ struct Args {
     /// Close the window by itself after this many seconds (scripted screenshots, smoke tests).
     #[arg(long, value_name = "SECONDS")]
     quit_after: Option<f64>,
+    /// Draw the report's images into RUN_DIR/maps/view-VARIANT.png (the baseline's RSRP, each
+    /// variant's RSRP difference after its last change) and print `file<TAB>caption` lines;
+    /// `twin run` calls this to embed them in report.html.
+    #[arg(long)]
+    report: bool,
     /// Draw this many frames of the view offscreen and print their median and 90th percentile
     /// frame time (how fast this machine's GPU draws the run).
     #[arg(long, value_name = "N")]
@@ -126,6 +131,30 @@ fn main_inner(args: Args) -> Result<(), ViewError> {
                 )));
             }
         }
+    }
+    if args.report {
+        let mut headless = Headless::new()?;
+        let (rw, rh) = (1200, 750);
+        for (v, entry) in data.index.variants.iter().enumerate() {
+            let mut view = initial_view(&data, rw, rh);
+            view.variant = v;
+            view.interval = entry.states.last().map_or(0, |s| s.from);
+            let caption = if v == 0 {
+                view.field = Field::Rsrp;
+                format!("baseline: RSRP at {}", data.interval_label(view.interval))
+            } else {
+                view.compare = Compare::Difference;
+                format!(
+                    "{} minus baseline: RSRP at {}",
+                    entry.name,
+                    data.interval_label(view.interval)
+                )
+            };
+            let file = format!("maps/view-{}.png", scenarios::view::variant_dir(&entry.name));
+            headless.render(&data, &view, rw, rh)?.save_png(&data.dir.join(&file))?;
+            println!("{file}\t{caption}");
+        }
+        return Ok(());
     }
     if let Some(n) = args.frames {
         let mut headless = Headless::new()?;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use scenarios::replay::{ReplayOptions, Replayer};
-use scenarios::rundir::write_run_dir;
+use scenarios::rundir::write_run_dir_with_views;
 use scenarios::scenario::validate;
 use viewer::headless::Headless;
 
@@ -140,7 +140,36 @@ pub(crate) fn run_dir() -> &'static Path {
         let replayer = Replayer::new(&plan, ReplayOptions::default(), None).unwrap();
         let results = replayer.run_all(&|_| {}).unwrap();
         let out = dir.join("run");
-        write_run_dir(&out, &plan, &path, &results, &replayer.geometry(), &[], 24, "cpu").unwrap();
+        // The report's images as `twin run` makes them: twin-view --report on the unfinished
+        // directory, its `file<TAB>caption` lines read back.
+        let views = |dir: &Path| -> Vec<(String, Vec<u8>)> {
+            let o = std::process::Command::new(env!("CARGO_BIN_EXE_twin-view"))
+                .arg(dir)
+                .arg("--report")
+                .output()
+                .unwrap();
+            if !o.status.success() {
+                eprintln!("twin-view --report: {}", String::from_utf8_lossy(&o.stderr));
+                return Vec::new();
+            }
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .filter_map(|l| l.split_once('\t'))
+                .map(|(f, c)| (c.to_string(), std::fs::read(dir.join(f)).unwrap()))
+                .collect()
+        };
+        write_run_dir_with_views(
+            &out,
+            &plan,
+            &path,
+            &results,
+            &replayer.geometry(),
+            &[],
+            24,
+            "cpu",
+            &views,
+        )
+        .unwrap();
         out
     })
 }
