@@ -40,26 +40,21 @@ impl Gpu {
         Ok(Gpu { device, queue, adapter: name, limits })
     }
 
-    /// A device for drawing offscreen: the first adapter of wgpu's primary backends (Vulkan,
-    /// Metal, DX12; `WGPU_BACKEND` chooses others), a software one (lavapipe) included.
+    /// A device for drawing offscreen: the process's shared device of the radio crate
+    /// ([`radio::gpu::GpuContext::shared`]: the first adapter of wgpu's primary backends, Vulkan,
+    /// Metal or DX12, a software one such as lavapipe included; `WGPU_BACKEND` chooses others),
+    /// so that a process that traces and draws holds one device.
     pub fn headless() -> Result<Gpu, ViewError> {
-        let descriptor = wgpu::InstanceDescriptor {
-            backends: wgpu::Backends::PRIMARY,
-            ..wgpu::InstanceDescriptor::new_without_display_handle()
-        }
-        .with_env();
-        let instance = wgpu::Instance::new(descriptor);
-        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
-            power_preference: wgpu::PowerPreference::HighPerformance,
-            ..Default::default()
-        }))
-        .map_err(|e| {
-            ViewError::Gpu(format!(
-                "no GPU adapter ({e}); install a Vulkan driver (Mesa's lavapipe: apt-get install \
-                 mesa-vulkan-drivers)"
-            ))
+        let ctx = radio::gpu::GpuContext::shared().map_err(|e| match e {
+            radio::RadioError::Gpu(what) => ViewError::Gpu(what),
+            other => ViewError::Gpu(other.to_string()),
         })?;
-        Gpu::open(&adapter)
+        Ok(Gpu {
+            device: ctx.device.clone(),
+            queue: ctx.queue.clone(),
+            adapter: ctx.adapter.clone(),
+            limits: ctx.limits.clone(),
+        })
     }
 }
 
