@@ -171,6 +171,8 @@ pub fn paint_overlay(
     let dark = Color32::from_gray(20);
     let unit = view.field.unit();
     let heading = if difference {
+        // A difference of levels in dBm is in dB.
+        let unit = if unit == "dBm" { "dB" } else { unit };
         format!("{} difference, {unit}", view.field.name())
     } else if matches!(scale, Scale::Categorical) {
         "best server (colours repeat every 20 cells)".to_string()
