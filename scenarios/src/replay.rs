@@ -201,15 +201,22 @@ pub struct VariantResult {
     pub positions: Vec<(String, String, Micros)>,
     /// Settlement system behaviour.
     pub system: SystemReport,
-    /// The serving map of the last state (the baseline's at the window's start): (best cell,
-    /// RSRP dBm, SINR dB) per grid point.
-    pub start_map: Vec<MapPoint>,
     /// States the timeline cut the window into.
     pub states: usize,
     /// The busiest intervals simulated packet by packet.
     pub busy: Vec<BusyInterval>,
     /// Each state's serving map and network, for the viewer's layers ([`crate::view`]).
     pub state_views: Vec<crate::view::StateView>,
+}
+
+impl VariantResult {
+    /// The serving map of the last state (the baseline's at the window's start; a variant's
+    /// after its last change): (best cell, RSRP dBm, SINR dB) per grid point.
+    pub fn last_map(&self) -> Vec<MapPoint> {
+        self.state_views.last().map_or_else(Vec::new, |v| {
+            v.map.iter().map(|p| (p.best.map(|b| b as usize), p.rsrp_dbm, p.sinr_db)).collect()
+        })
+    }
 }
 
 /// A busy interval simulated packet by packet: Poisson packets (1 000 bytes mean, exponential)
@@ -741,7 +748,6 @@ impl<'a> Replayer<'a> {
         ];
         let mut link_util = vec![0.0f32; intervals * links.len()];
         let mut series = NetworkSeries::default();
-        let mut start_map = Vec::new();
         let mut state_views = Vec::new();
         let interval_s = step as f64;
         // Per interval: the state and each site's carried rate, for the packet-level runs.
@@ -755,8 +761,6 @@ impl<'a> Replayer<'a> {
                 continue;
             }
             let sv = self.serving(state)?;
-            // The map after the last change (the baseline's at the window's start).
-            start_map = sv.iter().map(|s| (s.0, s.1, s.2)).collect();
             state_views.push(crate::view::StateView::new(
                 state.from,
                 &state.cells,
@@ -969,7 +973,6 @@ impl<'a> Replayer<'a> {
             series,
             positions,
             system,
-            start_map,
             states: states.len(),
             busy,
             state_views,

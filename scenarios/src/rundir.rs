@@ -327,7 +327,7 @@ pub fn write_run_dir_with_views(
         let mut maps = Vec::new();
         for r in results {
             let file = format!("{}.png", sanitize(&r.name));
-            let png = map_png(grid, &r.start_map)?;
+            let png = map_png(grid, &r.last_map())?;
             std::fs::write(tmp.join("maps").join(&file), &png)
                 .map_err(|e| ScenarioError::io(&tmp.join("maps").join(&file), e))?;
             maps.push((r.name.clone(), png));

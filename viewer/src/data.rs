@@ -64,7 +64,13 @@ pub struct RunData {
     /// `view/index.json`.
     pub index: ViewIndex,
     rasters: Mutex<HashMap<(usize, usize), Arc<Raster>>>,
+    /// The link row last read, by (variant, interval): a frame and the hover over it ask for
+    /// the same row, and a still view asks every frame.
+    link_row: Mutex<Option<LinkRow>>,
 }
+
+/// One interval's link utilisation, keyed by (variant, interval).
+type LinkRow = ((usize, usize), Arc<Vec<f32>>);
 
 /// How many states' rasters stay in memory.
 const CACHE_STATES: usize = 8;
@@ -132,7 +138,12 @@ impl RunData {
         if index.grid.nx == 0 || index.grid.ny == 0 || index.intervals == 0 {
             return Err(bad("view/index.json has an empty grid or window".into()));
         }
-        Ok(RunData { dir: dir.to_path_buf(), index, rasters: Mutex::new(HashMap::new()) })
+        Ok(RunData {
+            dir: dir.to_path_buf(),
+            index,
+            rasters: Mutex::new(HashMap::new()),
+            link_row: Mutex::new(None),
+        })
     }
 
     /// The variants' names, baseline first.
@@ -257,7 +268,19 @@ impl RunData {
 
     /// Link utilisation of `variant` in interval `k`, one value per link: only that interval's
     /// row of the file is read.
-    pub fn link_util(&self, variant: usize, k: usize) -> Result<Vec<f32>, ViewError> {
+    pub fn link_util(&self, variant: usize, k: usize) -> Result<Arc<Vec<f32>>, ViewError> {
+        let mut last = self.link_row.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((key, row)) = last.as_ref()
+            && *key == (variant, k)
+        {
+            return Ok(row.clone());
+        }
+        let row = Arc::new(self.read_link_row(variant, k)?);
+        *last = Some(((variant, k), row.clone()));
+        Ok(row)
+    }
+
+    fn read_link_row(&self, variant: usize, k: usize) -> Result<Vec<f32>, ViewError> {
         let n = self.index.links.len();
         if n == 0 {
             return Ok(Vec::new());

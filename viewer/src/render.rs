@@ -576,7 +576,8 @@ impl Renderer {
             } else {
                 None
             };
-            let verts = shapes(data, view, panel.variant, state, util.as_deref());
+            let verts =
+                shapes(data, view, panel.variant, state, util.as_ref().map(|u| u.as_slice()));
             if !verts.is_empty() {
                 let vbuf = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                     label: Some("shapes"),

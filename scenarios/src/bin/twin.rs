@@ -209,13 +209,18 @@ fn write_file_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// A dB value for CSV: empty where there is none.
+/// The viewer's binary, if it was built beside this one.
+fn twin_view_beside() -> Option<PathBuf> {
+    let name = if cfg!(windows) { "twin-view.exe" } else { "twin-view" };
+    let exe = std::env::current_exe().ok()?.parent()?.join(name);
+    exe.is_file().then_some(exe)
+}
+
 /// The viewer's images for the report: `twin-view RUN --report` run from beside this binary on
 /// the unfinished run directory. Without it (a build of `twin` alone) or when it fails (no GPU
 /// adapter), the report keeps its own maps and one line says why.
 fn viewer_images(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
-    let name = if cfg!(windows) { "twin-view.exe" } else { "twin-view" };
-    let exe = std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.join(name)));
-    let Some(exe) = exe.filter(|p| p.is_file()) else {
+    let Some(exe) = twin_view_beside() else {
         eprintln!(
             "report: without the viewer's images (twin-view is not beside twin; `cargo build \
              --release --bin twin-view` adds them)"
@@ -552,15 +557,10 @@ fn run() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::View { run_dir, args } => {
-            let name = if cfg!(windows) { "twin-view.exe" } else { "twin-view" };
-            let exe = std::env::current_exe()
-                .ok()
-                .and_then(|p| p.parent().map(|d| d.join(name)))
-                .filter(|p| p.is_file())
-                .context(
-                    "twin-view is not beside twin; build it with `cargo build --release --bin \
+            let exe = twin_view_beside().context(
+                "twin-view is not beside twin; build it with `cargo build --release --bin \
                      twin-view` (or run `cargo run --release --bin twin-view -- RUN_DIR`)",
-                )?;
+            )?;
             let status = std::process::Command::new(&exe)
                 .arg(&run_dir)
                 .args(&args)
