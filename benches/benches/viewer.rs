@@ -16,9 +16,9 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use scenarios::demo::{DemoConfig, write_demo};
 use scenarios::replay::{ReplayOptions, Replayer};
-use scenarios::rundir::write_run_dir;
+use scenarios::rundir::{RunDirOptions, write_run_dir};
 use scenarios::scenario::validate;
-use scenarios::view::{
+use twin_format::view::{
     FORMAT, FORMAT_VERSION, GridInfo, LinkGlyph, NodeGlyph, PLANES, StateEntry, VariantEntry,
     ViewIndex,
 };
@@ -44,8 +44,14 @@ fn demo_run() -> PathBuf {
     let replayer = Replayer::new(&plan, ReplayOptions::default(), None).expect("replayer");
     let results = replayer.run_all(&|_| {}).expect("replay");
     let out = dir.join("run");
-    write_run_dir(&out, &plan, &path, &results, &replayer.geometry(), &[], 24, "cpu")
-        .expect("run directory");
+    let opts = RunDirOptions {
+        timings: &[],
+        intervals_per_row: 24,
+        radio_backend: "cpu",
+        views: None,
+        existing: twin_format::Existing::Refuse,
+    };
+    write_run_dir(&out, &plan, &results, &replayer.geometry(), &opts).expect("run directory");
     out
 }
 

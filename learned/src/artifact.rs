@@ -23,6 +23,7 @@ use burn::prelude::Device;
 use burn::store::ModuleRecord;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use twin_format::Existing;
 
 use crate::error::LearnedError;
 use crate::features::{FeatureSpec, Twin};
@@ -231,7 +232,8 @@ pub fn check_output(out: &Path) -> Result<&str, LearnedError> {
     Ok(name)
 }
 
-/// Everything a model directory holds.
+/// Everything a model directory holds, written through the workspace's atomic directory writer:
+/// an older model at `out` is replaced only once the new one is complete.
 #[allow(clippy::too_many_arguments)]
 pub fn save_dir(
     out: &Path,
@@ -242,16 +244,8 @@ pub fn save_dir(
     normalizer: &Normalizer,
     metrics: &ModelMetrics,
 ) -> Result<(), LearnedError> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = check_output(out)?;
-    std::fs::create_dir_all(&parent).map_err(|e| LearnedError::io(&parent, e))?;
-    let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let result = (|| -> Result<(), LearnedError> {
-        std::fs::create_dir(&tmp).map_err(|e| LearnedError::io(&tmp, e))?;
+    check_output(out)?;
+    twin_format::fsio::write_dir(out, Existing::Replace, |tmp| -> Result<(), LearnedError> {
         model
             .clone()
             .into_record()
@@ -261,24 +255,10 @@ pub fn save_dir(
         training
             .save(tmp.join("training.json"))
             .map_err(|e| LearnedError::io(&tmp.join("training.json"), e))?;
-        write_json(&tmp, "features.json", spec)?;
-        write_json(&tmp, "normalization.json", normalizer)?;
-        write_json(&tmp, "metrics.json", metrics)?;
-        // Replace an older model only once the new one is complete.
-        if out.exists() {
-            let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-            std::fs::rename(out, &old).map_err(|e| LearnedError::io(out, e))?;
-            std::fs::rename(&tmp, out).map_err(|e| LearnedError::io(out, e))?;
-            let _ = std::fs::remove_dir_all(&old);
-        } else {
-            std::fs::rename(&tmp, out).map_err(|e| LearnedError::io(out, e))?;
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
-    result
+        write_json(tmp, "features.json", spec)?;
+        write_json(tmp, "normalization.json", normalizer)?;
+        write_json(tmp, "metrics.json", metrics)
+    })
 }
 
 /// Reads a model directory: config, weights on `device`, normalisation, features, metrics.

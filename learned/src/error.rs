@@ -75,6 +75,9 @@ pub enum LearnedError {
     /// The radio model failed.
     #[error(transparent)]
     Radio(#[from] radio::RadioError),
+    /// A model directory could not be written.
+    #[error(transparent)]
+    Write(#[from] twin_format::FsError),
     /// The inventory could not be read.
     #[error(transparent)]
     Inventory(#[from] radio::inventory::InventoryError),

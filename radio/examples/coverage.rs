@@ -22,8 +22,9 @@
 //!
 //! The CSV has one row per grid point: `x_m, y_m, outdoor, best_cell, rsrp_dbm, sinr_db,
 //! throughput_mbps, los`, with empty fields where no cell reaches the point or the point is
-//! indoor. The PNG shows the best-server RSRP from −130 dBm (dark) to −50 dBm (bright), with
-//! indoor points grey and uncovered points black; north is up. With `--path-gain`, a third file
+//! indoor. The PNG shows the best-server RSRP on the viewer's scale, −120 dBm (dark) to −60 dBm
+//! (bright), with indoor points grey and uncovered points dark red, and a colour bar along the
+//! bottom; north is up. With `--path-gain`, a third file
 //! holds every cell's path gain at every grid point. Files are written to a temporary name and
 //! renamed when complete.
 
@@ -257,24 +258,13 @@ fn read_cells(path: &Path) -> anyhow::Result<Vec<Cell>> {
     Ok(cells)
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder.
+/// Writes `path` through the workspace's atomic writer: complete or absent.
 fn write_atomically(
     path: &Path,
-    write: impl FnOnce(&mut std::fs::File) -> anyhow::Result<()>,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let tmp = path.with_extension(format!(
-        "{}.partial",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("tmp")
-    ));
-    let mut file =
-        std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    let result = write(&mut file).and_then(|()| file.sync_all().context("flush"));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e.context(format!("writing {}", path.display())));
-    }
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("cannot move {} to {}", tmp.display(), path.display()))
+    twin_format::fsio::write_file_with(path, twin_format::Existing::Replace, write)
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 fn write_csv(
@@ -285,7 +275,7 @@ fn write_csv(
     maps: &[CoverageMap],
 ) -> anyhow::Result<()> {
     write_atomically(path, |file| {
-        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
+        let mut w = csv::Writer::from_writer(file);
         w.write_record([
             "x_m",
             "y_m",
@@ -324,7 +314,7 @@ fn write_path_gain(
     maps: &[CoverageMap],
 ) -> anyhow::Result<()> {
     write_atomically(path, |file| {
-        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
+        let mut w = csv::Writer::from_writer(file);
         w.write_record(["cell_id", "x_m", "y_m", "path_gain_db"])?;
         for (cell, map) in cells.iter().zip(maps) {
             for i in 0..grid.len() {
@@ -344,45 +334,21 @@ fn write_path_gain(
     })
 }
 
+/// The best-server RSRP map on the workspace's one palette (the viewer's RSRP scale, indoor
+/// points grey, unserved ones dark red), with a colour bar along the bottom.
 fn write_png(path: &Path, grid: &Grid, served: &[Serving], outdoor: &[bool]) -> anyhow::Result<()> {
-    const LO: f64 = -130.0;
-    const HI: f64 = -50.0;
-    let (w, h) = (grid.nx, grid.ny);
-    let bar = (h / 25).max(4);
-    let mut rgb = vec![0u8; w * (h + bar) * 3];
-    for row in 0..h {
-        // Image rows run north to south; grid rows south to north.
-        let iy = h - 1 - row;
-        for ix in 0..w {
-            let i = iy * w + ix;
-            let colour = if !outdoor[i] {
-                [110, 110, 110]
-            } else if served[i].best.is_some() {
-                let t = ((served[i].rsrp_dbm - LO) / (HI - LO)).clamp(0.0, 1.0);
-                let c = colorous::VIRIDIS.eval_continuous(t);
-                [c.r, c.g, c.b]
-            } else {
-                [0, 0, 0]
-            };
-            rgb[(row * w + ix) * 3..][..3].copy_from_slice(&colour);
+    use twin_format::palette::{Pixel, RSRP_DBM, heat_map_png};
+    let png = heat_map_png(grid.nx, grid.ny, RSRP_DBM, true, |ix, iy| {
+        let i = iy * grid.nx + ix;
+        if !outdoor[i] {
+            Pixel::Indoor
+        } else if served[i].best.is_some() {
+            Pixel::Value(served[i].rsrp_dbm as f32)
+        } else {
+            Pixel::Unserved
         }
-    }
-    // A colour bar along the bottom: −130 dBm on the left to −50 dBm on the right.
-    for row in h..h + bar {
-        for ix in 0..w {
-            let c = colorous::VIRIDIS.eval_continuous(ix as f64 / (w.max(2) - 1) as f64);
-            rgb[(row * w + ix) * 3..][..3].copy_from_slice(&[c.r, c.g, c.b]);
-        }
-    }
-    write_atomically(path, |file| {
-        let mut enc = png::Encoder::new(std::io::BufWriter::new(file), w as u32, (h + bar) as u32);
-        enc.set_color(png::ColorType::Rgb);
-        enc.set_depth(png::BitDepth::Eight);
-        let mut writer = enc.write_header()?;
-        writer.write_image_data(&rgb)?;
-        writer.finish()?;
-        Ok(())
-    })
+    })?;
+    write_atomically(path, |w| Ok(w.write_all(&png)?))
 }
 
 /// What the run produced, for the summary and the example's own checks.

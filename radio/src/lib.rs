@@ -60,6 +60,7 @@
 //! identical for any number of threads.
 
 pub mod antenna;
+pub mod backend;
 pub mod cell;
 pub mod error;
 pub mod geometry;
@@ -73,12 +74,13 @@ pub mod propagation;
 pub mod scene;
 
 pub use antenna::{Antenna, Orientation, Pattern, Polarization};
+pub use backend::{Backend, Selected, select};
 pub use cell::Cell;
 pub use error::{AntennaError, RadioError, SceneError};
 pub use geometry::{Vec3, vec3};
 pub use grid::Grid;
 pub use material::Material;
 pub use propagation::{
-    Backend, CoverageMap, CpuTracer, PointResult, Propagation, Summation, TraceConfig, Transmitter,
+    CoverageMap, CpuTracer, PointResult, Propagation, Summation, TraceConfig, Transmitter,
 };
 pub use scene::{Scene, SceneBuilder, SceneOptions};

@@ -5,13 +5,13 @@
 //!
 //! ```text
 //! cargo run --release -p scenarios --features calibrate --example drive_test -- scenario.toml drive.csv [points]
-//! cargo run --release -p scenarios --features calibrate --bin twin -- calibrate scenario.toml --measurements drive.csv --out model
+//! cargo run --release -p twin --features calibrate -- calibrate scenario.toml --measurements drive.csv --out model
 //! ```
 
 use anyhow::{Context, Result, bail};
 use rand::RngExt;
 use scenarios::calibration::synthetic_drive_test;
-use scenarios::replay::load_scene;
+use scenarios::scenario::load_scene;
 use scenarios::scenario::validate;
 
 fn main() -> Result<()> {
@@ -29,7 +29,7 @@ fn main() -> Result<()> {
     for s in &plan.inventory.sites {
         (x0, y0, x1, y1) = (x0.min(s.x_m), y0.min(s.y_m), x1.max(s.x_m), y1.max(s.y_m));
     }
-    let mut rng = sim_core::RngStreams::new(plan.scenario.seed).stream("drive test");
+    let mut rng = sim_core::RngStreams::new(plan.seed).stream("drive test");
     let points: Vec<(f64, f64)> =
         (0..n).map(|_| (rng.random_range(x0..=x1), rng.random_range(y0..=y1))).collect();
     let (csv, kept) = synthetic_drive_test(&plan, scene.as_ref(), &points, |x, y, sim| {

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use scenarios::demo::{DemoConfig, write_demo};
 use scenarios::replay::{ReplayOptions, Replayer};
-use scenarios::rundir::{table, write_run_dir};
+use scenarios::rundir::{RunDirOptions, table, write_run_dir};
 use scenarios::scenario::validate;
 
 fn arg(name: &str, default: f64) -> f64 {
@@ -57,7 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(&path, text)?;
     let t_write = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let plan = validate(&path).map_err(|d| format!("{d:?}"))?;
+    let plan = validate(&path).map_err(scenarios::ScenarioError::Invalid)?;
     let t_validate = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let replayer = Replayer::new(&plan, ReplayOptions::default(), None)?;
@@ -68,24 +68,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t_replay = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let out = dir.join("run");
-    write_run_dir(
-        &out,
-        &plan,
-        &path,
-        &results,
-        &replayer.geometry(),
-        &[],
-        24,
-        replayer.backend_notice(),
-    )?;
+    let opts = RunDirOptions {
+        timings: &[],
+        intervals_per_row: 24,
+        radio_backend: replayer.backend_notice(),
+        views: None,
+        existing: twin_format::Existing::Refuse,
+    };
+    write_run_dir(&out, &plan, &results, &replayer.geometry(), &opts)?;
     let t_out = t.elapsed().as_secs_f64();
     print!("{}", table(&scenarios::rundir::summarise(&plan, &results)));
     println!(
         "cells={} intervals={} variants={} grid_points={} coverage_maps={} (baseline {baseline_maps})",
         plan.inventory.cells.len(),
-        plan.intervals,
+        plan.window.intervals,
         results.len(),
-        replayer.grid.len(),
+        replayer.grid().len(),
         replayer.maps_traced()
     );
     println!(

@@ -8,21 +8,21 @@
 use scenarios::demo::{DemoConfig, write_demo};
 use scenarios::replay::{ReplayOptions, Replayer};
 use scenarios::rundir::summarise;
-use scenarios::scenario::{Operation, Timed, Variant, validate};
+use scenarios::scenario::{Change, Scheduled, VariantPlan, validate};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("twin-tilt-sweep-{}", std::process::id()));
     let cfg = DemoConfig { sites_x: 3, sites_y: 3, days: 14, seed: 1, grid_m: 20.0 };
-    let mut plan = validate(&write_demo(&dir, &cfg)?).map_err(|d| format!("{d:?}"))?;
-    // The variants: one per tilt, applied to every cell from the start.
-    let cells: Vec<String> = plan.inventory.cells.iter().map(|c| c.id.clone()).collect();
-    plan.scenario.variants = [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
+    let mut plan = validate(&write_demo(&dir, &cfg)?).map_err(scenarios::ScenarioError::Invalid)?;
+    // The variants: one per tilt, applied to every cell from the window's start (interval 0).
+    let cells: Vec<usize> = (0..plan.inventory.cells.len()).collect();
+    plan.variants = [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
         .iter()
-        .map(|&deg| Variant {
+        .map(|&deg| VariantPlan {
             name: format!("tilt {deg:>2}°"),
-            timeline: vec![Timed {
-                time: None,
-                op: Operation::SetTilt { cells: cells.clone(), deg },
+            timeline: vec![Scheduled {
+                interval: 0,
+                change: Change::SetTilt { cells: cells.clone(), deg },
             }],
         })
         .collect();

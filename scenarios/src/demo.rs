@@ -12,6 +12,8 @@ use rand::RngExt;
 use rand_distr::{Distribution, LogNormal};
 use sim_core::RngStreams;
 
+use twin_format::fsio::{self, Existing};
+
 use crate::error::ScenarioError;
 use crate::scenario::CitySpec;
 
@@ -50,18 +52,52 @@ const DIURNAL: [f64; 24] = [
     0.80, 0.86, 0.92, 0.97, 1.00, 0.95, 0.75, 0.50,
 ];
 
-/// Writes the demo scenario into `dir` (created); returns the scenario file's path.
+/// What the generated parts of the demo share: where the city and the sites are, the cells,
+/// how busy each cell is, and the backhaul's access rings.
+struct Layout {
+    city: CitySpec,
+    /// The city's extent: (x0, y0, x1, y1), metres.
+    extent: (f64, f64, f64, f64),
+    positions: Vec<(f64, f64)>,
+    cell_ids: Vec<String>,
+    busy_bytes: Vec<f64>,
+    /// Sites by access ring (five per ring).
+    rings: Vec<Vec<usize>>,
+    n_agg_pairs: usize,
+}
+
+/// Writes the demo scenario into `dir` (created); returns the scenario file's path. Each file
+/// is written whole or not at all.
 pub fn write_demo(dir: &Path, cfg: &DemoConfig) -> Result<PathBuf, ScenarioError> {
     if cfg.sites_x < 2 || cfg.sites_y < 2 || cfg.days == 0 {
-        return Err(ScenarioError::Replay(
-            "the demo needs at least 2 × 2 sites and one day".into(),
-        ));
+        return Err(ScenarioError::Demo("it needs at least 2 × 2 sites and one day".into()));
     }
-    std::fs::create_dir_all(dir).map_err(|e| ScenarioError::io(dir, e))?;
-    let w = |name: &str, text: &str| {
-        std::fs::write(dir.join(name), text).map_err(|e| ScenarioError::io(&dir.join(name), e))
+    std::fs::create_dir_all(dir).map_err(|e| twin_format::FsError::io(dir, e))?;
+    let w = |name: &str, text: &str| -> Result<(), ScenarioError> {
+        Ok(fsio::write_file(&dir.join(name), text.as_bytes(), Existing::Replace)?)
     };
     let streams = RngStreams::new(cfg.seed);
+    let (mut layout, sites, cells) = sites_and_cells(cfg, &streams)?;
+    w("sites.csv", &sites)?;
+    w("cells.csv", &cells)?;
+    let (nodes, links, homing) = backhaul(&mut layout);
+    w("nodes.csv", &nodes)?;
+    w("links.csv", &links)?;
+    w("homing.csv", &homing)?;
+    w("traffic.csv", &traffic(cfg, &streams, &mut layout)?)?;
+    let (cards, load) = settlement(cfg, &streams);
+    w("rate_cards.csv", &cards)?;
+    w("settlement.csv", &load)?;
+    w("density.csv", &density(layout.extent))?;
+    w("scenario.toml", &scenario_text(cfg, &layout))?;
+    Ok(dir.join("scenario.toml"))
+}
+
+/// The city and a lattice of sites over it, three cells each.
+fn sites_and_cells(
+    cfg: &DemoConfig,
+    streams: &RngStreams,
+) -> Result<(Layout, String, String), ScenarioError> {
     // The city: enough blocks to hold the site lattice with 300 m spacing.
     let city = CitySpec {
         blocks_x: 2 + cfg.sites_x * 5 / 2,
@@ -72,10 +108,9 @@ pub fn write_demo(dir: &Path, cfg: &DemoConfig) -> Result<PathBuf, ScenarioError
     };
     let built =
         radio::scene::procedural::city(&city.params(cfg.seed), radio::SceneOptions::default())
-            .map_err(|e| ScenarioError::Replay(e.to_string()))?;
+            .map_err(|source| ScenarioError::Scene { what: "procedural".into(), source })?;
     let (x0, y0, x1, y1) = built.extent;
     let dsm = built.scene.dsm();
-    let n_sites = cfg.sites_x * cfg.sites_y;
     let mut sites = String::from("site_id,x_m,y_m,height_m\n");
     let mut cells = String::from(
         "cell_id,site_id,azimuth_deg,mech_tilt_deg,elec_tilt_deg,tx_power_dbm,freq_hz,bandwidth_hz,pattern\n",
@@ -110,11 +145,22 @@ pub fn write_demo(dir: &Path, cfg: &DemoConfig) -> Result<PathBuf, ScenarioError
             }
         }
     }
-    w("sites.csv", &sites)?;
-    w("cells.csv", &cells)?;
+    let layout = Layout {
+        city,
+        extent: built.extent,
+        positions,
+        cell_ids,
+        busy_bytes: Vec::new(),
+        rings: Vec::new(),
+        n_agg_pairs: 0,
+    };
+    Ok((layout, sites, cells))
+}
 
-    // Backhaul: a cell-site router per site; access rings of five between an aggregation pair;
-    // every aggregation node to both cores.
+/// The backhaul: a cell-site router per site; access rings of five between an aggregation
+/// pair; every aggregation node to both cores. Returns (nodes, links, homing) CSVs.
+fn backhaul(layout: &mut Layout) -> (String, String, String) {
+    let n_sites = layout.positions.len();
     let n_agg_pairs = n_sites.div_ceil(10).max(1);
     let mut nodes = String::from("node_id,role\nCORE1,core\nCORE2,core\n");
     let mut links = String::from(
@@ -144,18 +190,28 @@ pub fn write_demo(dir: &Path, cfg: &DemoConfig) -> Result<PathBuf, ScenarioError
         }
         writeln!(links, "{prev}-{b},{prev},{b},1e9,0.0002,true").ok();
     }
-    w("nodes.csv", &nodes)?;
-    w("links.csv", &links)?;
-    w("homing.csv", &homing)?;
+    layout.rings = rings;
+    layout.n_agg_pairs = n_agg_pairs;
+    (nodes, links, homing)
+}
 
+/// A year (or `cfg.days`) of hourly traffic per cell; sets each cell's busy-hour volume.
+fn traffic(
+    cfg: &DemoConfig,
+    streams: &RngStreams,
+    layout: &mut Layout,
+) -> Result<String, ScenarioError> {
     // Traffic: busy-hour volume per cell (log-normal), diurnal and weekly shape, seasons, 25 %
     // growth over the year, a festival weekend on the first site's cells in July.
     let hours = cfg.days * 24;
     let mut rng = streams.stream("traffic");
-    let busy =
-        LogNormal::new((3.0e9f64).ln(), 0.4).map_err(|e| ScenarioError::Replay(e.to_string()))?;
+    let lognormal = |mu: f64, sigma: f64| {
+        LogNormal::new(mu, sigma).map_err(|e| ScenarioError::Demo(e.to_string()))
+    };
+    let busy = lognormal((3.0e9f64).ln(), 0.4)?;
+    let cell_ids = &layout.cell_ids;
     let busy_bytes: Vec<f64> = cell_ids.iter().map(|_| busy.sample(&mut rng)).collect();
-    let noise = LogNormal::new(0.0, 0.08).map_err(|e| ScenarioError::Replay(e.to_string()))?;
+    let noise = lognormal(0.0, 0.08)?;
     let mut traffic = String::with_capacity(hours * cell_ids.len() * 48);
     traffic.push_str("interval_start,cell_id,dl_bytes,ul_bytes,active_users\n");
     let festival = (START_S + 196 * 86_400, START_S + 198 * 86_400); // 2024-07-15..17
@@ -176,7 +232,13 @@ pub fn write_demo(dir: &Path, cfg: &DemoConfig) -> Result<PathBuf, ScenarioError
                 .ok();
         }
     }
-    w("traffic.csv", &traffic)?;
+    layout.busy_bytes = busy_bytes;
+    Ok(traffic)
+}
+
+/// Rate cards and settlement load for five roaming partners.
+fn settlement(cfg: &DemoConfig, streams: &RngStreams) -> (String, String) {
+    let hours = cfg.days * 24;
 
     // Settlement: five partners; their subscribers on our network and ours on theirs.
     let partners = ["P1", "P2", "P3", "P4", "P5"];
@@ -190,7 +252,6 @@ pub fn write_demo(dir: &Path, cfg: &DemoConfig) -> Result<PathBuf, ScenarioError
             .ok();
         }
     }
-    w("rate_cards.csv", &cards)?;
     let mut rng = streams.stream("settlement");
     let mut load = String::with_capacity(hours * 30 * 60);
     load.push_str("interval_start,home_carrier,visited_carrier,service,records,volume,unit\n");
@@ -228,11 +289,12 @@ pub fn write_demo(dir: &Path, cfg: &DemoConfig) -> Result<PathBuf, ScenarioError
             }
         }
     }
-    w("settlement.csv", &load)?;
+    (cards, load)
+}
 
-    // Demand density: where in a cell's area its users are. A downtown peak at the city centre
-    // over a residential floor, and a hot spot (a station square) north-east of the centre; a
-    // sample every 25 m.
+/// The demand density layer: a downtown peak at the city centre over a residential floor, and
+/// a hot spot (a station square) north-east of the centre; a sample every 25 m.
+fn density((x0, y0, x1, y1): (f64, f64, f64, f64)) -> String {
     let (cx, cy) = (0.5 * (x0 + x1), 0.5 * (y0 + y1));
     let (hx, hy) = (cx + 0.25 * (x1 - x0), cy + 0.2 * (y1 - y0));
     let mut density = String::from("x_m,y_m,weight\n");
@@ -250,7 +312,16 @@ pub fn write_demo(dir: &Path, cfg: &DemoConfig) -> Result<PathBuf, ScenarioError
         }
         y += 25.0;
     }
-    w("density.csv", &density)?;
+    density
+}
+
+/// The scenario file: the network, the history and the four variants.
+fn scenario_text(cfg: &DemoConfig, layout: &Layout) -> String {
+    let (x0, y0, x1, y1) = layout.extent;
+    let (cx, cy) = (0.5 * (x0 + x1), 0.5 * (y0 + y1));
+    let (city, cell_ids, busy_bytes) = (&layout.city, &layout.cell_ids, &layout.busy_bytes);
+    let (positions, rings, n_agg_pairs) = (&layout.positions, &layout.rings, layout.n_agg_pairs);
+    let n_sites = positions.len();
 
     // The variants.
     let end = START_S + 86_400 * cfg.days as i64;
@@ -274,7 +345,7 @@ pub fn write_demo(dir: &Path, cfg: &DemoConfig) -> Result<PathBuf, ScenarioError
             write!(rehome, "\n[[variant.at]]\ntime = \"{}\"\nop = \"rehome\"\nsite = \"S{s:02}\"\nnode = \"{target}\"\n", at(91)).ok();
         }
     }
-    let scenario = format!(
+    format!(
         r#"# The built-in demo scenario of the network twin (written by `twin demo`).
 name = "demo-city"
 seed = {seed}
@@ -357,8 +428,5 @@ mode = {{ kind = "per_session", block_interval_s = 2.0, block_capacity = 2000 }}
         march = at(60),
         june = at(152),
         like = cell_ids.get(3 * busiest).map_or("", String::as_str),
-    );
-    let path = dir.join("scenario.toml");
-    w("scenario.toml", &scenario)?;
-    Ok(path)
+    )
 }

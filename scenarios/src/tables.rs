@@ -11,6 +11,9 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use twin_format::FsError;
+use twin_format::csv::field as csv_field;
+
 use crate::error::ScenarioError;
 
 /// One column of a batch.
@@ -74,10 +77,10 @@ impl TableWriter {
         header: &[(&'static str, &'static str)],
     ) -> Result<TableWriter, ScenarioError> {
         let csv_path = dir.join(format!("{name}.csv"));
-        let f = std::fs::File::create(&csv_path).map_err(|e| ScenarioError::io(&csv_path, e))?;
+        let f = std::fs::File::create(&csv_path).map_err(|e| FsError::io(&csv_path, e))?;
         let mut csv = std::io::BufWriter::with_capacity(1 << 20, f);
         let names: Vec<&str> = header.iter().map(|h| h.0).collect();
-        writeln!(csv, "{}", names.join(",")).map_err(|e| ScenarioError::io(&csv_path, e))?;
+        writeln!(csv, "{}", names.join(",")).map_err(|e| FsError::io(&csv_path, e))?;
         Ok(TableWriter {
             #[cfg(feature = "parquet")]
             parquet: parquet_out::Writer::create(&dir.join(format!("{name}.parquet")), header)?,
@@ -91,15 +94,14 @@ impl TableWriter {
     pub fn write(&mut self, batch: &Batch) -> Result<(), ScenarioError> {
         let shape: Vec<(&str, &str)> = batch.columns.iter().map(|(n, c)| (*n, c.kind())).collect();
         let header: Vec<(&str, &str)> = self.header.iter().map(|(n, k)| (*n, *k)).collect();
-        if shape != header {
-            return Err(ScenarioError::io(
-                &self.csv_path,
-                format!("internal: a batch of columns {shape:?} for a table of {header:?}"),
-            ));
-        }
         let n = batch.rows();
-        if batch.columns.iter().any(|c| c.1.len() != n) {
-            return Err(ScenarioError::io(&self.csv_path, "internal: ragged batch"));
+        if shape != header || batch.columns.iter().any(|c| c.1.len() != n) {
+            let lens: Vec<usize> = batch.columns.iter().map(|c| c.1.len()).collect();
+            return Err(ScenarioError::TableSchema {
+                table: self.csv_path.clone(),
+                found: format!("{shape:?} of lengths {lens:?}"),
+                expected: format!("{header:?}"),
+            });
         }
         let mut line = String::new();
         for r in 0..n {
@@ -116,9 +118,7 @@ impl TableWriter {
                 };
             }
             line.push('\n');
-            self.csv
-                .write_all(line.as_bytes())
-                .map_err(|e| ScenarioError::io(&self.csv_path, e))?;
+            self.csv.write_all(line.as_bytes()).map_err(|e| FsError::io(&self.csv_path, e))?;
         }
         #[cfg(feature = "parquet")]
         self.parquet.write(batch)?;
@@ -127,19 +127,10 @@ impl TableWriter {
 
     /// Flushes and closes both files.
     pub fn finish(mut self) -> Result<(), ScenarioError> {
-        self.csv.flush().map_err(|e| ScenarioError::io(&self.csv_path, e))?;
+        self.csv.flush().map_err(|e| FsError::io(&self.csv_path, e))?;
         #[cfg(feature = "parquet")]
         self.parquet.finish()?;
         Ok(())
-    }
-}
-
-/// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
-fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\"")).into()
-    } else {
-        s.into()
     }
 }
 
@@ -156,6 +147,10 @@ mod parquet_out {
 
     use super::{Batch, Column};
     use crate::error::ScenarioError;
+
+    fn failed(path: &Path, e: impl std::error::Error + Send + Sync + 'static) -> ScenarioError {
+        ScenarioError::Parquet { path: path.to_path_buf(), source: Box::new(e) }
+    }
 
     pub(super) struct Writer {
         path: PathBuf,
@@ -180,10 +175,11 @@ mod parquet_out {
                 })
                 .collect();
             let schema = Arc::new(Schema::new(fields));
-            let file = std::fs::File::create(path).map_err(|e| ScenarioError::io(path, e))?;
+            let file =
+                std::fs::File::create(path).map_err(|e| twin_format::FsError::io(path, e))?;
             let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
             let inner = ArrowWriter::try_new(file, schema.clone(), Some(props))
-                .map_err(|e| ScenarioError::io(path, e))?;
+                .map_err(|e| failed(path, e))?;
             Ok(Writer { path: path.to_path_buf(), schema, inner })
         }
 
@@ -203,12 +199,12 @@ mod parquet_out {
                 })
                 .collect();
             let rb = RecordBatch::try_new(self.schema.clone(), arrays)
-                .map_err(|e| ScenarioError::io(&self.path, e))?;
-            self.inner.write(&rb).map_err(|e| ScenarioError::io(&self.path, e))
+                .map_err(|e| failed(&self.path, e))?;
+            self.inner.write(&rb).map_err(|e| failed(&self.path, e))
         }
 
         pub(super) fn finish(self) -> Result<(), ScenarioError> {
-            self.inner.close().map(|_| ()).map_err(|e| ScenarioError::io(&self.path, e))
+            self.inner.close().map(|_| ()).map_err(|e| failed(&self.path, e))
         }
     }
 }
@@ -263,7 +259,8 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("twin-tables-bad-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut w = TableWriter::create(&dir, "t", &HEADER[..2]).unwrap();
-        assert!(w.write(&batch(&["a"], &[1.0], &[1])).is_err());
+        let e = w.write(&batch(&["a"], &[1.0], &[1])).unwrap_err();
+        assert!(matches!(e, ScenarioError::TableSchema { .. }), "a schema bug, not IO: {e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -75,9 +75,36 @@ pub enum TopologyError {
         /// The index.
         index: u32,
     },
+    /// A topology file could not be written.
+    #[error(transparent)]
+    Write(#[from] twin_format::FsError),
+    /// A what-if names a link or node that the topology does not have (see
+    /// [`crate::whatif::resolve_links`] for how names resolve).
+    #[error("{}", unknown_name(what, name))]
+    UnknownName {
+        /// What was looked for: "link", "node" or "link or node".
+        what: &'static str,
+        /// The name as given.
+        name: String,
+    },
     /// An operation does not apply to the element given.
     #[error("{0}")]
     Invalid(String),
+}
+
+fn unknown_name(what: &str, name: &str) -> String {
+    if what == "node" {
+        return format!("no node named \"{name}\"");
+    }
+    if let Some((a, b)) = name.split_once("<->") {
+        format!(
+            "no {what} named \"{name}\" and no links both ways between nodes \"{a}\" and \"{b}\""
+        )
+    } else if let Some((a, b)) = name.split_once("->") {
+        format!("no {what} named \"{name}\" and no link from node \"{a}\" to node \"{b}\"")
+    } else {
+        format!("no {what} named \"{name}\"")
+    }
 }
 
 /// Why traffic could not be set up or simulated.
@@ -126,12 +153,7 @@ pub enum TrafficError {
     /// A simulation parameter is invalid.
     #[error("invalid simulation setting: {0}")]
     Config(String),
-    /// A file could not be read.
-    #[error("{path}: {reason}")]
-    File {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
+    /// A result file could not be written.
+    #[error(transparent)]
+    Write(#[from] twin_format::FsError),
 }

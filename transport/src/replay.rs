@@ -17,6 +17,8 @@ use crate::flow::{Demand, FlowModel};
 use crate::routing::{Metric, Routing};
 use crate::topology::{LinkId, Topology};
 use crate::whatif::Timeline;
+use twin_format::csv::field;
+use twin_format::{Existing, FsError};
 
 /// Seconds per replay interval.
 pub const HOUR_S: u64 = 3600;
@@ -202,54 +204,29 @@ impl ReplayResult {
         s
     }
 
-    /// Writes `hour,link,utilisation,carried_bps,delay_ms`, one row per link per hour, to a
-    /// temporary file renamed into place when complete.
+    /// Writes `hour,link,utilisation,carried_bps,delay_ms`, one row per link per hour, through
+    /// the workspace's atomic writer (complete or absent).
     pub fn write_csv(&self, path: &Path) -> Result<(), TrafficError> {
-        let fail = |e: String| TrafficError::File { path: path.to_path_buf(), reason: e };
-        let tmp = path.with_extension("csv.partial");
-        let file = std::fs::File::create(&tmp).map_err(|e| fail(e.to_string()))?;
-        let mut w = std::io::BufWriter::new(file);
-        let result = (|| -> std::io::Result<()> {
+        let rows = |w: &mut std::io::BufWriter<std::fs::File>| -> std::io::Result<()> {
             writeln!(w, "hour,link,utilisation,carried_bps,delay_ms")?;
             for h in 0..self.hours {
                 for (i, name) in self.names.iter().enumerate() {
                     let d = self.delay_s(h, i);
+                    let (u, c, name) =
+                        (self.utilisation(h, i), self.carried_bps(h, i), field(name));
                     if d.is_finite() {
-                        writeln!(
-                            w,
-                            "{h},{},{:.6},{:.0},{:.4}",
-                            csv_field(name),
-                            self.utilisation(h, i),
-                            self.carried_bps(h, i),
-                            d * 1e3
-                        )?;
+                        writeln!(w, "{h},{name},{u:.6},{c:.0},{:.4}", d * 1e3)?;
                     } else {
-                        writeln!(
-                            w,
-                            "{h},{},{:.6},{:.0},",
-                            csv_field(name),
-                            self.utilisation(h, i),
-                            self.carried_bps(h, i)
-                        )?;
+                        writeln!(w, "{h},{name},{u:.6},{c:.0},")?;
                     }
                 }
             }
-            w.flush()
-        })();
-        if let Err(e) = result {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(fail(e.to_string()));
-        }
-        drop(w);
-        std::fs::rename(&tmp, path).map_err(|e| fail(e.to_string()))
-    }
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
+            Ok(())
+        };
+        twin_format::fsio::write_file_with(path, Existing::Replace, |w| {
+            rows(w).map_err(|e| FsError::io(path, e))
+        })?;
+        Ok(())
     }
 }
 

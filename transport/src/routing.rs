@@ -239,16 +239,16 @@ pub fn reachable(topo: &Topology, from: NodeId) -> Vec<bool> {
     seen
 }
 
-/// Checks that every demand's destination can be reached from its origin over the links in
-/// service; the error names the first demand that cannot (by its index in `demands`).
+/// The first of the (origin, destination) `pairs` whose destination cannot be reached from its
+/// origin over the links in service, by its index in `pairs`.
 pub(crate) fn first_disconnected(
     topo: &Topology,
-    demands: &[crate::flow::Demand],
+    pairs: impl IntoIterator<Item = (NodeId, NodeId)>,
 ) -> Option<usize> {
     let mut cache: std::collections::HashMap<NodeId, Vec<bool>> = std::collections::HashMap::new();
-    demands.iter().position(|d| {
-        let r = cache.entry(d.src).or_insert_with(|| reachable(topo, d.src));
-        !r.get(d.dst.0 as usize).copied().unwrap_or(false)
+    pairs.into_iter().position(|(src, dst)| {
+        let r = cache.entry(src).or_insert_with(|| reachable(topo, src));
+        !r.get(dst.0 as usize).copied().unwrap_or(false)
     })
 }
 

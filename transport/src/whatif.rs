@@ -16,9 +16,17 @@
 //! | `capacity A->B 10e9` | capacity of `A->B` becomes 10 Gbit/s |
 //! | `rehome SITE FROM TO` | site `SITE` moves from aggregation `FROM` to `TO` |
 //!
-//! A link is named as in the topology (importers name directed links `from->to`), or as
-//! `A->B` with node names (every link from `A` to `B`); `fail-link`, `restore-link` and
-//! `capacity` also take `A<->B` for both directions.
+//! Links and nodes are named the same way here and in scenario files (the scenarios crate
+//! resolves its `fail`, `restore` and `set-capacity` operations through [`resolve_links`] and
+//! [`resolve_element`]):
+//!
+//! | name | links |
+//! |---|---|
+//! | a link's name (importers name directed links `from->to`) | that link, and for a duplex link of a links CSV its reverse direction `NAME (reverse)` too: one physical link |
+//! | `A->B` (no link of that name) | every link from node `A` to node `B` |
+//! | `A<->B` | every link between `A` and `B`, both directions |
+//!
+//! A name that is none of these is a node's name where a node may be meant (`fail`, `restore`).
 
 use sim_core::SimTime;
 
@@ -103,38 +111,10 @@ impl Operation {
         let words: Vec<&str> = text.split_whitespace().collect();
         let invalid =
             |why: String| TopologyError::Invalid(format!("what-if operation \"{text}\": {why}"));
-        // A link by its name, or `A->B` by its end nodes (every parallel link), or `A<->B` for
-        // both directions.
-        let between = |a: &str, b: &str| -> Option<Vec<LinkId>> {
-            let (a, b) = (topo.node_id(a)?, topo.node_id(b)?);
-            let v: Vec<LinkId> =
-                topo.out_links(a).into_iter().filter(|(_, to)| *to == b).map(|(l, _)| l).collect();
-            (!v.is_empty()).then_some(v)
-        };
-        let links = |name: &str| -> Result<Vec<LinkId>, TopologyError> {
-            if let Some((a, b)) = name.split_once("<->") {
-                match (between(a, b), between(b, a)) {
-                    (Some(mut x), Some(y)) => {
-                        x.extend(y);
-                        Ok(x)
-                    }
-                    _ => Err(invalid(format!(
-                        "no links both ways between nodes \"{a}\" and \"{b}\""
-                    ))),
-                }
-            } else if let Some(l) = topo.link_id(name) {
-                Ok(vec![l])
-            } else if let Some((a, b)) = name.split_once("->") {
-                between(a, b).ok_or_else(|| {
-                    invalid(format!("no link named \"{name}\" and no link from \"{a}\" to \"{b}\""))
-                })
-            } else {
-                Err(invalid(format!("no link named \"{name}\"")))
-            }
-        };
         let node = |name: &str| {
             topo.node_id(name).ok_or_else(|| invalid(format!("no node named \"{name}\"")))
         };
+        let links = |name: &str| resolve_links(topo, name).map_err(|e| invalid(e.to_string()));
         match words.as_slice() {
             ["fail-link", l] => Ok(Operation::FailLinks(links(l)?)),
             ["restore-link", l] => Ok(Operation::RestoreLinks(links(l)?)),
@@ -151,6 +131,71 @@ impl Operation {
                 "expected fail-link L, restore-link L, fail-node N, restore-node N, capacity L BPS or rehome SITE FROM TO".into(),
             )),
         }
+    }
+
+    /// `element` goes down: its links, or the node and its links.
+    pub fn fail(element: Element) -> Operation {
+        match element {
+            Element::Links(l) => Operation::FailLinks(l),
+            Element::Node(n) => Operation::FailNode(n),
+        }
+    }
+
+    /// `element` comes back.
+    pub fn restore(element: Element) -> Operation {
+        match element {
+            Element::Links(l) => Operation::RestoreLinks(l),
+            Element::Node(n) => Operation::RestoreNode(n),
+        }
+    }
+}
+
+/// What a what-if's name stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Element {
+    /// One or more directed links (never empty).
+    Links(Vec<LinkId>),
+    /// A node, with all its links.
+    Node(NodeId),
+}
+
+/// The links `name` stands for (see the module documentation), in increasing id order without
+/// repeats; an error names what was looked for when there are none.
+pub fn resolve_links(topo: &Topology, name: &str) -> Result<Vec<LinkId>, TopologyError> {
+    let between = |a: &str, b: &str| -> Vec<LinkId> {
+        match (topo.node_id(a), topo.node_id(b)) {
+            (Some(a), Some(b)) => {
+                topo.out_links(a).into_iter().filter(|(_, to)| *to == b).map(|(l, _)| l).collect()
+            }
+            _ => Vec::new(),
+        }
+    };
+    let mut links: Vec<LinkId> = if let Some(l) = topo.link_id(name) {
+        std::iter::once(l).chain(topo.link_id(&format!("{name} (reverse)"))).collect()
+    } else if let Some((a, b)) = name.split_once("<->") {
+        let (ab, ba) = (between(a, b), between(b, a));
+        if ab.is_empty() || ba.is_empty() { Vec::new() } else { [ab, ba].concat() }
+    } else if let Some((a, b)) = name.split_once("->") {
+        between(a, b)
+    } else {
+        Vec::new()
+    };
+    links.sort_unstable();
+    links.dedup();
+    if links.is_empty() {
+        return Err(TopologyError::UnknownName { what: "link", name: name.to_string() });
+    }
+    Ok(links)
+}
+
+/// The links `name` stands for, or else the node of that name.
+pub fn resolve_element(topo: &Topology, name: &str) -> Result<Element, TopologyError> {
+    match resolve_links(topo, name) {
+        Ok(links) => Ok(Element::Links(links)),
+        Err(_) => topo
+            .node_id(name)
+            .map(Element::Node)
+            .ok_or_else(|| TopologyError::UnknownName { what: "link or node", name: name.into() }),
     }
 }
 
@@ -243,5 +288,40 @@ mod tests {
             "equal times keep insertion order"
         );
         assert_eq!(tl.due(SimTime::from_nanos(10), SimTime::from_nanos(20)).len(), 1);
+    }
+
+    #[test]
+    fn names_resolve_to_links_or_nodes_one_way_everywhere() {
+        let mut t = Topology::new();
+        let [a, b, c] = ["a", "b", "c"].map(|x| t.add_node(x, Role::Aggregation, None).unwrap());
+        let link = |name: &str| Link {
+            name: name.into(),
+            capacity_bps: 1e9,
+            delay_s: 0.001,
+            buffer_bytes: 1 << 20,
+            igp_weight: 1.0,
+            up: true,
+        };
+        // A links CSV's duplex row: one name and its reverse.
+        let ab = t.add_link(a, b, link("AB")).unwrap();
+        let ba = t.add_link(b, a, link("AB (reverse)")).unwrap();
+        let bc = t.add_link(b, c, link("b->c")).unwrap();
+        assert_eq!(resolve_links(&t, "AB").unwrap(), vec![ab, ba], "a duplex link is one link");
+        assert_eq!(resolve_links(&t, "AB (reverse)").unwrap(), vec![ba]);
+        assert_eq!(resolve_links(&t, "a->b").unwrap(), vec![ab], "by its end nodes");
+        assert_eq!(resolve_links(&t, "a<->b").unwrap(), vec![ab, ba]);
+        assert_eq!(resolve_links(&t, "b->c").unwrap(), vec![bc]);
+        let e = resolve_links(&t, "b<->c").unwrap_err().to_string();
+        assert!(e.contains("both ways"), "{e}");
+        assert_eq!(resolve_element(&t, "c").unwrap(), Element::Node(c));
+        assert_eq!(resolve_element(&t, "AB").unwrap(), Element::Links(vec![ab, ba]));
+        let e = resolve_element(&t, "zz").unwrap_err().to_string();
+        assert_eq!(e, "no link or node named \"zz\"");
+        // The text form resolves the same way.
+        assert_eq!(
+            Operation::parse("fail-link AB", &t).unwrap(),
+            Operation::FailLinks(vec![ab, ba])
+        );
+        assert_eq!(Operation::fail(Element::Node(c)), Operation::FailNode(c));
     }
 }

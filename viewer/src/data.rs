@@ -2,11 +2,10 @@
 //! and one interval's link utilisation when they are on screen.
 
 use std::collections::HashMap;
-use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use scenarios::view::{FORMAT, FORMAT_VERSION, PLANES, ViewIndex};
+use twin_format::view::{self, GridInfo, ViewIndex};
 
 use crate::error::ViewError;
 
@@ -53,7 +52,7 @@ pub struct Buildings {
     /// Heights, row-major, row 0 south.
     pub heights: Vec<u8>,
     /// Its grid.
-    pub grid: scenarios::view::GridInfo,
+    pub grid: GridInfo,
 }
 
 /// An open run directory.
@@ -76,68 +75,10 @@ type LinkRow = ((usize, usize), Arc<Vec<f32>>);
 const CACHE_STATES: usize = 8;
 
 impl RunData {
-    /// Opens `dir`, checking that it is a whole run directory with view data this viewer reads.
+    /// Opens `dir`, checking that it is a whole run directory with view data this viewer reads
+    /// ([`twin_format::view::open_index`] says what is wrong and what to do).
     pub fn open(dir: &Path) -> Result<RunData, ViewError> {
-        let bad = |what: String| ViewError::RunDir { dir: dir.to_path_buf(), what };
-        if !dir.is_dir() {
-            return Err(bad("no such directory".into()));
-        }
-        if !dir.join("manifest.json").is_file() {
-            let partial = dir
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.') && n.contains(".partial-"));
-            return Err(bad(if partial {
-                "an unfinished run (twin run writes into .NAME.partial-PID and renames it when \
-                 done); open the finished directory"
-                    .into()
-            } else {
-                "not a run directory (no manifest.json); `twin run scenario.toml --out DIR` \
-                 writes one"
-                    .into()
-            }));
-        }
-        let index_path = dir.join("view").join("index.json");
-        if !index_path.is_file() {
-            return Err(bad(
-                "no view/index.json: the run was written by a twin without the viewer's data, or \
-                 the directory is incomplete; run `twin run` again to write it"
-                    .into(),
-            ));
-        }
-        let text = std::fs::read_to_string(&index_path)
-            .map_err(|e| bad(format!("view/index.json: {e}")))?;
-        let head: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| bad(format!("view/index.json is not JSON ({e}); the file is damaged")))?;
-        let format = head.get("format").and_then(|v| v.as_str()).unwrap_or("");
-        let version = head.get("format_version").and_then(serde_json::Value::as_u64);
-        if format != FORMAT {
-            return Err(bad(format!(
-                "view/index.json is not a {FORMAT} index (format \"{format}\")"
-            )));
-        }
-        if version != Some(u64::from(FORMAT_VERSION)) {
-            let by = head.get("twin_version").and_then(|v| v.as_str()).unwrap_or("an unknown twin");
-            return Err(bad(format!(
-                "view data of format version {} (written by twin {by}); this viewer reads version \
-                 {FORMAT_VERSION}: open it with the matching twin-view or run `twin run` again",
-                version.map_or("?".to_string(), |v| v.to_string())
-            )));
-        }
-        let index: ViewIndex =
-            serde_json::from_value(head).map_err(|e| bad(format!("view/index.json: {e}")))?;
-        if index.planes != PLANES {
-            return Err(bad(format!(
-                "view/index.json lists planes {:?}, expected {PLANES:?}",
-                index.planes
-            )));
-        }
-        if index.variants.is_empty() || index.variants.iter().any(|v| v.states.is_empty()) {
-            return Err(bad("view/index.json has a variant without states".into()));
-        }
-        if index.grid.nx == 0 || index.grid.ny == 0 || index.intervals == 0 {
-            return Err(bad("view/index.json has an empty grid or window".into()));
-        }
+        let index = view::open_index(dir)?;
         Ok(RunData {
             dir: dir.to_path_buf(),
             index,
@@ -230,29 +171,7 @@ impl RunData {
             .ok_or_else(|| ViewError::Input(format!("{} has no state {state}", v.name)))?;
         let path = self.dir.join("view").join(&entry.file);
         let (nx, ny) = (self.index.grid.nx, self.index.grid.ny);
-        let n = nx * ny;
-        let bytes = std::fs::read(&path).map_err(|e| ViewError::Layer {
-            path: path.clone(),
-            what: format!("{e} (the run directory is incomplete: run `twin run` again)"),
-        })?;
-        if bytes.len() != 4 * n * PLANES.len() {
-            return Err(ViewError::Layer {
-                path,
-                what: format!(
-                    "{} bytes, expected {} ({} planes of {nx}×{ny} f32): truncated or from \
-                     another run",
-                    bytes.len(),
-                    4 * n * PLANES.len(),
-                    PLANES.len()
-                ),
-            });
-        }
-        let planes = bytes
-            .chunks_exact(4 * n)
-            .map(|c| {
-                c.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
-            })
-            .collect();
+        let planes = view::read_raster(&path, &self.index.grid)?;
         let raster = Arc::new(Raster { nx, ny, planes });
         let mut cache = self.lock();
         if cache.len() >= CACHE_STATES {
@@ -281,47 +200,15 @@ impl RunData {
     }
 
     fn read_link_row(&self, variant: usize, k: usize) -> Result<Vec<f32>, ViewError> {
-        let n = self.index.links.len();
-        if n == 0 {
-            return Ok(Vec::new());
-        }
         let path = self.dir.join("view").join(&self.index.variants[variant].links_file);
-        let layer = |what: String| ViewError::Layer { path: path.clone(), what };
-        let mut f = std::fs::File::open(&path).map_err(|e| {
-            layer(format!("{e} (the run directory is incomplete: run `twin run` again)"))
-        })?;
-        let len = f.metadata().map_err(|e| layer(e.to_string()))?.len();
-        let expected = (4 * n * self.index.intervals) as u64;
-        if len != expected {
-            return Err(layer(format!(
-                "{len} bytes, expected {expected}: truncated or from another run"
-            )));
-        }
-        f.seek(SeekFrom::Start((4 * n * k) as u64)).map_err(|e| layer(e.to_string()))?;
-        let mut row = vec![0u8; 4 * n];
-        f.read_exact(&mut row).map_err(|e| layer(e.to_string()))?;
-        Ok(row.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+        Ok(view::read_link_row(&path, self.index.links.len(), self.index.intervals, k)?)
     }
 
     /// The building layer, if the run has one.
     pub fn buildings(&self) -> Result<Option<Buildings>, ViewError> {
         let Some(info) = &self.index.buildings else { return Ok(None) };
         let path = self.dir.join("view").join(&info.file);
-        let heights = std::fs::read(&path).map_err(|e| ViewError::Layer {
-            path: path.clone(),
-            what: format!("{e} (the run directory is incomplete: run `twin run` again)"),
-        })?;
-        if heights.len() != info.grid.nx * info.grid.ny {
-            return Err(ViewError::Layer {
-                path,
-                what: format!(
-                    "{} bytes, expected {}×{}",
-                    heights.len(),
-                    info.grid.nx,
-                    info.grid.ny
-                ),
-            });
-        }
+        let heights = view::read_buildings(&path, &info.grid)?;
         Ok(Some(Buildings { heights, grid: info.grid }))
     }
 }

@@ -5,20 +5,16 @@ use std::path::PathBuf;
 /// A viewer error: each names the directory, file or argument involved and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum ViewError {
-    /// The run directory cannot be shown.
+    /// The run directory cannot be shown, or one of its layers is missing or damaged (the
+    /// message names the directory or file and what to do).
+    #[error(transparent)]
+    Format(#[from] twin_format::view::ViewFormatError),
+    /// A layer could not be drawn.
     #[error("{}: {what}", dir.display())]
-    RunDir {
-        /// The directory.
+    Draw {
+        /// The run directory.
         dir: PathBuf,
-        /// What is wrong.
-        what: String,
-    },
-    /// One layer's file is missing or damaged (the rest can still be shown).
-    #[error("{}: {what}", path.display())]
-    Layer {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
+        /// What failed.
         what: String,
     },
     /// A command-line value is wrong.
@@ -27,12 +23,16 @@ pub enum ViewError {
     /// No GPU adapter, or the device failed.
     #[error("GPU: {0}")]
     Gpu(String),
-    /// Writing the image failed.
-    #[error("{}: {what}", path.display())]
-    Write {
-        /// The file.
+    /// Writing an image failed.
+    #[error(transparent)]
+    Write(#[from] twin_format::FsError),
+    /// An image could not be encoded as PNG.
+    #[error("cannot encode {}", path.display())]
+    Encode {
+        /// The image's file.
         path: PathBuf,
-        /// What went wrong.
-        what: String,
+        /// What the encoder said.
+        #[source]
+        source: png::EncodingError,
     },
 }

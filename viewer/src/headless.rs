@@ -32,29 +32,17 @@ impl Screenshot {
         [self.rgba[i], self.rgba[i + 1], self.rgba[i + 2], self.rgba[i + 3]]
     }
 
-    /// Writes the frame as PNG, whole or not at all (a temporary file renamed at the end).
+    /// Writes the frame as PNG, whole or not at all (the workspace's atomic writer).
     pub fn save_png(&self, path: &Path) -> Result<(), ViewError> {
-        let err = |what: String| ViewError::Write { path: path.to_path_buf(), what };
-        let bytes = self.png().map_err(|e| err(e.to_string()))?;
-        let tmp = path.with_extension("png.partial");
-        std::fs::write(&tmp, bytes).map_err(|e| err(e.to_string()))?;
-        std::fs::rename(&tmp, path).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            err(e.to_string())
-        })
+        let bytes =
+            self.png().map_err(|source| ViewError::Encode { path: path.to_path_buf(), source })?;
+        twin_format::fsio::write_file(path, &bytes, twin_format::Existing::Replace)?;
+        Ok(())
     }
 
     /// The frame encoded as PNG.
     pub fn png(&self) -> Result<Vec<u8>, png::EncodingError> {
-        let mut out = Vec::new();
-        {
-            let mut enc = png::Encoder::new(&mut out, self.width, self.height);
-            enc.set_color(png::ColorType::Rgba);
-            enc.set_depth(png::BitDepth::Eight);
-            let mut w = enc.write_header()?;
-            w.write_image_data(&self.rgba)?;
-        }
-        Ok(out)
+        twin_format::palette::encode_rgba(self.width, self.height, &self.rgba)
     }
 }
 
@@ -187,8 +175,8 @@ impl Headless {
             Some(&mut ui),
         );
         if !report.problems.is_empty() {
-            return Err(ViewError::Layer {
-                path: data.dir.clone(),
+            return Err(ViewError::Draw {
+                dir: data.dir.clone(),
                 what: format!("cannot draw: {}", report.problems.join("; ")),
             });
         }

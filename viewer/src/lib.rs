@@ -17,8 +17,10 @@
 //!        └── window::run        → winit event loop
 //! ```
 //!
-//! The run directory's `view/` files are written by [`scenarios::view`]; their format and the
-//! viewer's commands and shortcuts are documented in `docs/viewer.md`.
+//! The run directory's `view/` files are the run format's ([`twin_format::view`]): `twin run`
+//! writes them through it and the viewer reads them through it, without depending on the
+//! replay. Their format and the viewer's commands and shortcuts are documented in
+//! `docs/viewer.md`.
 
 pub mod colormap;
 pub mod data;

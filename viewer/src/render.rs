@@ -242,7 +242,7 @@ pub struct Renderer {
     triangles: wgpu::RenderPipeline,
     luts: HashMap<String, wgpu::TextureView>,
     planes: HashMap<(usize, usize, Plane), wgpu::TextureView>,
-    buildings: Option<(wgpu::TextureView, scenarios::view::GridInfo)>,
+    buildings: Option<(wgpu::TextureView, twin_format::view::GridInfo)>,
     buildings_loaded: bool,
     dummy: wgpu::TextureView,
     /// egui's renderer, for the overlay.
@@ -841,7 +841,7 @@ pub fn probe(
     let field = view.field;
     let value = r.at(field.plane(), ix, iy)?;
     let text = if field == Field::BestServer {
-        let name = |v: f32, e: &scenarios::view::StateEntry| {
+        let name = |v: f32, e: &twin_format::view::StateEntry| {
             if v < 0.0 {
                 "none".to_string()
             } else {

@@ -241,7 +241,7 @@ impl GpuContext {
     }
 
     /// The process's shared device, opened on first use by [`GpuContext::new`]: what the GPU
-    /// tracer of [`crate::propagation::select`] and the learned crate's wgpu backend both use,
+    /// tracer of [`crate::backend::select`] and the learned crate's wgpu backend both use,
     /// so that tracing and training share one adapter, one device and its memory. A failure
     /// to open is not remembered: a later call tries again.
     pub fn shared() -> Result<Arc<GpuContext>, RadioError> {

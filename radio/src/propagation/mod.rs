@@ -30,7 +30,6 @@
 //! receiving antenna unless [`TraceConfig::rx_antenna`] says otherwise; it includes the
 //! transmitting antenna's gain.
 
-pub mod backend;
 pub mod cpu;
 pub mod diffraction;
 pub mod empirical;
@@ -46,7 +45,6 @@ use crate::geometry::Vec3;
 use crate::grid::Grid;
 use crate::material::SPEED_OF_LIGHT;
 use crate::scene::Scene;
-pub use backend::{Backend, Selected, select};
 pub use cpu::CpuTracer;
 use field::CVec3;
 

@@ -33,12 +33,60 @@ fn has(diags: &[Diagnostic], file: &str, line: Option<usize>, parts: &[&str]) {
 fn the_small_scenario_is_valid() {
     let dir = scratch("valid");
     let plan = validate(&write_small(&dir)).unwrap_or_else(|d| panic!("{d:?}"));
-    assert_eq!(plan.intervals, HOURS);
+    assert_eq!(plan.window.intervals, HOURS);
     assert_eq!(plan.inventory.cells.len(), 6);
     assert_eq!(plan.traffic.len(), 6 * HOURS);
     assert_eq!(plan.usage.len(), 5 * HOURS);
-    assert_eq!(plan.homing, vec!["AGG1".to_string(), "AGG2".to_string()]);
-    assert_eq!(plan.scenario.variants.len(), 2);
+    let node = |n: &str| plan.topology.node_id(n).unwrap();
+    assert_eq!(plan.homing, vec![node("AGG1"), node("AGG2")]);
+    assert_eq!(plan.core, Some(node("CORE")));
+    // Everything is resolved: the re-tilt applies from noon (interval 12) to cells A-1, A-2.
+    assert_eq!(plan.variants.len(), 2);
+    let retilt = &plan.variants[0];
+    assert_eq!(retilt.timeline.len(), 1);
+    assert_eq!(retilt.timeline[0].interval, 12);
+    assert_eq!(
+        retilt.timeline[0].change,
+        scenarios::scenario::Change::SetTilt { cells: vec![0, 1], deg: 6.0 }
+    );
+    assert_eq!(plan.variants[1].timeline[0].interval, 0, "no time: the window's start");
+}
+
+#[test]
+fn network_operations_resolve_like_the_transport_crates() {
+    use scenarios::scenario::Change;
+    use transport::whatif::Operation;
+    let dir = scratch("network-ops");
+    let path = write_small(&dir);
+    let ops = "\n[[variant]]\nname = \"cut\"\n[[variant.at]]\nop = \"fail\"\nelement = \"AGG1-AGG2\"\n\
+               [[variant.at]]\nop = \"set-capacity\"\nlink = \"AGG1->CORE\"\nbps = 2e9\n\
+               [[variant.at]]\nop = \"fail\"\nelement = \"AGG2\"\n";
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(ops);
+    std::fs::write(&path, text).unwrap();
+    let plan = validate(&path).unwrap_or_else(|d| panic!("{d:?}"));
+    let t = &plan.topology;
+    let cut = &plan.variants[2].timeline;
+    let link = |n: &str| t.link_id(n).unwrap();
+    assert_eq!(
+        cut[0].change,
+        Change::Network(Operation::FailLinks(vec![link("AGG1-AGG2"), link("AGG1-AGG2 (reverse)")])),
+        "a duplex link fails both ways"
+    );
+    assert_eq!(
+        cut[1].change,
+        Change::Network(Operation::SetCapacity {
+            links: vec![link("AGG1-CORE")],
+            capacity_bps: 2e9
+        }),
+        "A->B names the links from A to B"
+    );
+    assert_eq!(cut[2].change, Change::Network(Operation::FailNode(t.node_id("AGG2").unwrap())));
+    // A name that is neither is a diagnostic, in the transport crate's words.
+    let text = std::fs::read_to_string(&path).unwrap().replace("\"AGG2\"\n", "\"AGG9\"\n");
+    std::fs::write(&path, text).unwrap();
+    let d = validate(&path).unwrap_err();
+    has(&d, "scenario.toml", None, &["variant[2] \"cut\".at[2]", "no link or node named \"AGG9\""]);
 }
 
 #[test]

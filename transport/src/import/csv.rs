@@ -160,71 +160,73 @@ fn werr(p: &Path) -> impl FnOnce(csv::Error) -> TopologyError + '_ {
     move |e| TopologyError::Format { path: p.to_path_buf(), reason: e.to_string() }
 }
 
-/// Writes the topology as `nodes.csv` and `links.csv` (every directed link a row).
+/// Writes the topology as `nodes.csv` and `links.csv` (every directed link a row), each
+/// through the workspace's atomic writer (complete or absent).
 pub fn save(topo: &Topology, nodes_path: &Path, links_path: &Path) -> Result<(), TopologyError> {
-    let mut w = csv::Writer::from_path(nodes_path).map_err(|e| TopologyError::Format {
-        path: nodes_path.to_path_buf(),
-        reason: e.to_string(),
+    write_table(nodes_path, |w| {
+        w.write_record(["node_id", "role", "lat", "lon", "x_m", "y_m", "up"])
+            .map_err(werr(nodes_path))?;
+        for id in topo.node_ids() {
+            let n = topo.node(id)?;
+            let (lat, lon, x, y) = match n.position {
+                Some(Position::Geo { lat_deg, lon_deg }) => {
+                    (lat_deg.to_string(), lon_deg.to_string(), String::new(), String::new())
+                }
+                Some(Position::Local { x_m, y_m }) => {
+                    (String::new(), String::new(), x_m.to_string(), y_m.to_string())
+                }
+                None => Default::default(),
+            };
+            let row = [n.name.clone(), n.role.name().to_string(), lat, lon, x, y, n.up.to_string()];
+            w.write_record(row).map_err(werr(nodes_path))?;
+        }
+        Ok(())
     })?;
-    w.write_record(["node_id", "role", "lat", "lon", "x_m", "y_m", "up"])
-        .map_err(werr(nodes_path))?;
-    for id in topo.node_ids() {
-        let n = topo.node(id)?;
-        let (lat, lon, x, y) = match n.position {
-            Some(Position::Geo { lat_deg, lon_deg }) => {
-                (lat_deg.to_string(), lon_deg.to_string(), String::new(), String::new())
-            }
-            Some(Position::Local { x_m, y_m }) => {
-                (String::new(), String::new(), x_m.to_string(), y_m.to_string())
-            }
-            None => Default::default(),
-        };
+    write_table(links_path, |w| {
         w.write_record([
-            n.name.clone(),
-            n.role.name().to_string(),
-            lat,
-            lon,
-            x,
-            y,
-            n.up.to_string(),
-        ])
-        .map_err(werr(nodes_path))?;
-    }
-    w.flush().map_err(io_error(nodes_path))?;
-    let mut w = csv::Writer::from_path(links_path).map_err(|e| TopologyError::Format {
-        path: links_path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    w.write_record([
-        "link_id",
-        "from",
-        "to",
-        "capacity_bps",
-        "delay_s",
-        "buffer_bytes",
-        "igp_weight",
-        "up",
-        "duplex",
-    ])
-    .map_err(werr(links_path))?;
-    for id in topo.link_ids() {
-        let l = topo.link(id)?;
-        let (a, b) = topo.endpoints(id)?;
-        w.write_record([
-            l.name.clone(),
-            topo.node(a)?.name.clone(),
-            topo.node(b)?.name.clone(),
-            l.capacity_bps.to_string(),
-            l.delay_s.to_string(),
-            l.buffer_bytes.to_string(),
-            l.igp_weight.to_string(),
-            l.up.to_string(),
-            "false".to_string(),
+            "link_id",
+            "from",
+            "to",
+            "capacity_bps",
+            "delay_s",
+            "buffer_bytes",
+            "igp_weight",
+            "up",
+            "duplex",
         ])
         .map_err(werr(links_path))?;
-    }
-    w.flush().map_err(io_error(links_path))?;
-    Ok(())
+        for id in topo.link_ids() {
+            let l = topo.link(id)?;
+            let (a, b) = topo.endpoints(id)?;
+            w.write_record([
+                l.name.clone(),
+                topo.node(a)?.name.clone(),
+                topo.node(b)?.name.clone(),
+                l.capacity_bps.to_string(),
+                l.delay_s.to_string(),
+                l.buffer_bytes.to_string(),
+                l.igp_weight.to_string(),
+                l.up.to_string(),
+                "false".to_string(),
+            ])
+            .map_err(werr(links_path))?;
+        }
+        Ok(())
+    })
+}
+
+/// A CSV written by `rows` into `path`, atomically.
+fn write_table(
+    path: &Path,
+    rows: impl FnOnce(
+        &mut csv::Writer<&mut std::io::BufWriter<std::fs::File>>,
+    ) -> Result<(), TopologyError>,
+) -> Result<(), TopologyError> {
+    twin_format::fsio::write_file_with(path, twin_format::Existing::Replace, |file| {
+        let mut w = csv::Writer::from_writer(file);
+        rows(&mut w)?;
+        w.flush().map_err(io_error(path))
+    })
 }
 
 /// Reads `demands.csv`: `demand_id, from, to, rate_bps`. A demand between nodes that the

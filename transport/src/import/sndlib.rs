@@ -242,7 +242,9 @@ pub fn parse(text: &str) -> Result<SndlibNetwork, String> {
     if !saw.0 || !saw.1 {
         return Err("an SNDlib network needs NODES and LINKS sections".into());
     }
-    if let Some(k) = crate::routing::first_disconnected(&topo, &demands) {
+    if let Some(k) =
+        crate::routing::first_disconnected(&topo, demands.iter().map(|d| (d.src, d.dst)))
+    {
         let d = &demands[k];
         let name = |n| topo.node(n).map(|x| x.name.clone()).unwrap_or_default();
         return Err(format!(

@@ -49,8 +49,8 @@ struct Args {
     #[arg(long, value_name = "SECONDS")]
     quit_after: Option<f64>,
     /// Draw the report's images into RUN_DIR/maps/view-VARIANT.png (the baseline's RSRP, each
-    /// variant's RSRP difference after its last change) and print `file<TAB>caption` lines;
-    /// `twin run` calls this to embed them in report.html.
+    /// variant's RSRP difference after its last change) and list them with their captions in
+    /// RUN_DIR/maps/views.json; `twin run` calls this to embed them in report.html.
     #[arg(long)]
     report: bool,
     /// Draw this many frames of the view offscreen and print their median and 90th percentile
@@ -73,8 +73,51 @@ fn parse_size(text: &str) -> Result<(u32, u32), ViewError> {
     Ok((w, h))
 }
 
+/// `--quit-after`: a number of seconds a window can wait (not negative, not NaN, at most a day).
+fn parse_quit_after(seconds: Option<f64>) -> Result<Option<Duration>, ViewError> {
+    let Some(s) = seconds else { return Ok(None) };
+    if !(0.0..=86_400.0).contains(&s) {
+        return Err(ViewError::Input(format!(
+            "--quit-after {s}: expected a number of seconds from 0 to 86400"
+        )));
+    }
+    Ok(Some(Duration::from_secs_f64(s)))
+}
+
+/// The report's images: the baseline's RSRP and each variant's RSRP difference after its last
+/// change, drawn into `maps/` and listed in `maps/views.json` for `twin run` to embed.
+fn report_images(data: &RunData) -> Result<(), ViewError> {
+    let mut headless = Headless::new()?;
+    let (rw, rh) = (1200, 750);
+    let maps = data.dir.join("maps");
+    std::fs::create_dir_all(&maps).map_err(|e| twin_format::FsError::io(&maps, e))?;
+    let mut images = Vec::new();
+    for (v, entry) in data.index.variants.iter().enumerate() {
+        let mut view = initial_view(data, rw, rh);
+        view.variant = v;
+        view.interval = entry.states.last().map_or(0, |s| s.from);
+        let caption = if v == 0 {
+            view.field = Field::Rsrp;
+            format!("baseline: RSRP at {}", data.interval_label(view.interval))
+        } else {
+            view.compare = Compare::Difference;
+            format!("{} minus baseline: RSRP at {}", entry.name, data.interval_label(view.interval))
+        };
+        let file = format!("maps/view-{}.png", twin_format::view::variant_dir(&entry.name));
+        headless.render(data, &view, rw, rh)?.save_png(&data.dir.join(&file))?;
+        images.push(twin_format::run::ReportImage { file, caption });
+    }
+    let list = data.dir.join(twin_format::run::REPORT_IMAGES);
+    let text = serde_json::to_string_pretty(&images)
+        .map_err(|e| ViewError::Input(format!("cannot encode the list of images: {e}")))?;
+    twin_format::fsio::write_file(&list, text.as_bytes(), twin_format::Existing::Replace)?;
+    eprintln!("twin-view: {} report images listed in {}", images.len(), list.display());
+    Ok(())
+}
+
 fn main_inner(args: Args) -> Result<(), ViewError> {
     let (w, h) = parse_size(&args.size)?;
+    let quit_after = parse_quit_after(args.quit_after)?;
     let field = Field::parse(&args.layer).ok_or_else(|| {
         ViewError::Input(format!(
             "layer \"{}\": expected rsrp, sinr, best-server or throughput",
@@ -133,28 +176,7 @@ fn main_inner(args: Args) -> Result<(), ViewError> {
         }
     }
     if args.report {
-        let mut headless = Headless::new()?;
-        let (rw, rh) = (1200, 750);
-        for (v, entry) in data.index.variants.iter().enumerate() {
-            let mut view = initial_view(&data, rw, rh);
-            view.variant = v;
-            view.interval = entry.states.last().map_or(0, |s| s.from);
-            let caption = if v == 0 {
-                view.field = Field::Rsrp;
-                format!("baseline: RSRP at {}", data.interval_label(view.interval))
-            } else {
-                view.compare = Compare::Difference;
-                format!(
-                    "{} minus baseline: RSRP at {}",
-                    entry.name,
-                    data.interval_label(view.interval)
-                )
-            };
-            let file = format!("maps/view-{}.png", scenarios::view::variant_dir(&entry.name));
-            headless.render(&data, &view, rw, rh)?.save_png(&data.dir.join(&file))?;
-            println!("{file}\t{caption}");
-        }
-        return Ok(());
+        return report_images(&data);
     }
     if let Some(n) = args.frames {
         let mut headless = Headless::new()?;
@@ -190,14 +212,7 @@ fn main_inner(args: Args) -> Result<(), ViewError> {
             );
             Ok(())
         }
-        None => run(
-            data,
-            WindowOptions {
-                view,
-                size: [w, h],
-                quit_after: args.quit_after.map(Duration::from_secs_f64),
-            },
-        ),
+        None => run(data, WindowOptions { view, size: [w, h], quit_after }),
     }
 }
 
@@ -206,7 +221,14 @@ fn main() -> ExitCode {
     match main_inner(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // The error and its causes, as one line: "cannot write x.png: No space left".
+            let mut line = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                line.push_str(&format!(": {c}"));
+                cause = c.source();
+            }
+            eprintln!("error: {line}");
             ExitCode::FAILURE
         }
     }

@@ -71,6 +71,8 @@ fn the_binary_reports_bad_input_with_exit_1_and_writes_nothing() {
         (vec!["--interval", "2030-01-01T00:00"], "outside the run's window"),
         (vec!["--layer", "rspr"], "layer \"rspr\""),
         (vec!["--size", "10x10"], "64 to 16384"),
+        (vec!["--quit-after=-1"], "--quit-after -1"),
+        (vec!["--quit-after", "NaN"], "--quit-after NaN"),
     ] {
         let o =
             Command::new(exe).arg(run).arg("--screenshot").arg(&png).args(&args).output().unwrap();
@@ -107,4 +109,24 @@ fn the_binary_draws_a_screenshot() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let bytes = std::fs::read(&png).unwrap();
     assert_eq!(&bytes[1..4], b"PNG");
+}
+
+#[test]
+fn the_binary_draws_the_report_images_and_lists_them() {
+    if headless().is_none() {
+        return;
+    }
+    let run = copy_of_run("report");
+    let o =
+        Command::new(env!("CARGO_BIN_EXE_twin-view")).arg(&run).arg("--report").output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let images = twin_format::run::read_report_images(&run).unwrap();
+    let captions: Vec<&str> = images.iter().map(|i| i.caption.as_str()).collect();
+    assert_eq!(captions.len(), 4, "{captions:?}");
+    assert!(captions[0].starts_with("baseline: RSRP at"), "{captions:?}");
+    assert_eq!(captions[1], "retilt minus baseline: RSRP at 2024-03-31 12:00");
+    for image in &images {
+        let png = std::fs::read(run.join(&image.file)).unwrap();
+        assert_eq!(&png[1..4], b"PNG", "{}", image.file);
+    }
 }

@@ -243,23 +243,3 @@ fn a_screenshot_is_a_png_of_the_asked_size() {
         shot.rgba.chunks(4).map(|c| [c[0], c[1], c[2], c[3]]).collect();
     assert!(distinct.len() > 50, "{} colours", distinct.len());
 }
-
-#[test]
-fn the_report_embeds_the_viewer_images() {
-    if headless().is_none() {
-        return;
-    }
-    let dir = run_dir();
-    let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
-    assert!(report.contains("<h2>Views</h2>"), "no views section");
-    for (name, caption) in [
-        ("baseline", "baseline: RSRP at"),
-        ("retilt", "retilt minus baseline: RSRP at 2024-03-31 12:00"),
-        ("cut", "cut minus baseline"),
-    ] {
-        let png = std::fs::read(dir.join(format!("maps/view-{name}.png"))).unwrap();
-        assert_eq!(&png[1..4], b"PNG");
-        assert!(report.contains(caption), "{caption}");
-    }
-    assert!(report.matches("data:image/png;base64,").count() >= 8, "maps and views embedded");
-}

@@ -4,8 +4,8 @@
 use std::str::FromStr;
 use std::sync::Arc;
 
-use super::{CpuTracer, Propagation};
 use crate::error::RadioError;
+use crate::propagation::{CpuTracer, Propagation};
 
 /// Which tracer computes coverage maps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

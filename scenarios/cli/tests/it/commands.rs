@@ -52,7 +52,7 @@ fn coverage_backends_agree_and_fall_back_without_an_adapter() {
     assert!(err.contains("no GPU adapter"), "{err}");
     assert!(!dir.join("none.csv").exists() && !dir.join("none.png").exists());
     // With the machine's adapter (lavapipe in CI), the GPU's map serves like the CPU's.
-    if radio::propagation::select(radio::Backend::Gpu).is_err()
+    if radio::select(radio::Backend::Gpu).is_err()
         && std::env::var("RADIO_GPU_TESTS").as_deref() == Ok("skip")
     {
         eprintln!("!!! GPU PART SKIPPED (RADIO_GPU_TESTS=skip): no adapter");
@@ -121,7 +121,7 @@ fn compare_and_import() {
     assert_eq!(missing.status.code(), Some(1));
     // Import a Topology Zoo graph to CSV and read it back.
     let graph = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/topologyzoo/graphml/Abilene.graphml");
+        .join("../../../shared/data/topologyzoo/graphml/Abilene.graphml");
     if !graph.is_file() {
         panic!("shared data missing: {}", graph.display());
     }

@@ -1,4 +1,4 @@
-//! The learned correction in a replay, and the training behind `twin calibrate` (feature
+//! The learned correction in a replay, and the training set behind `twin calibrate` (feature
 //! `calibrate`, which builds the `learned` crate and burn).
 //!
 //! A model directory from `twin calibrate` (or `learned`'s calibrate example) predicts, for a
@@ -17,7 +17,7 @@
 //! one-hot column is all zero.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::RwLock;
 
 use learned::artifact::Calibrator;
@@ -51,18 +51,13 @@ impl std::fmt::Debug for Correction {
     }
 }
 
-fn model_error(dir: &Path, e: impl std::fmt::Display) -> ScenarioError {
-    ScenarioError::Calibration(format!("model {}: {e}", dir.display()))
-}
-
 impl Correction {
     /// Loads the model the scenario names, checking that it was trained for the scenario's
     /// inventory (the same cells, the same feature list).
     pub fn load(plan: &Plan, max_depth: u32) -> Result<Option<Correction>, ScenarioError> {
-        let Some(dir) = &plan.scenario.calibration else { return Ok(None) };
-        let dir = if dir.is_absolute() { dir.clone() } else { plan.base.join(dir) };
+        let Some(model) = &plan.calibration else { return Ok(None) };
         let expected = FeatureSpec::new(&plan.inventory.cells);
-        let calibrator = Calibrator::load(&dir, &expected).map_err(|e| model_error(&dir, e))?;
+        let calibrator = Calibrator::load(&model.path, &expected)?;
         let spec = &calibrator.spec;
         let n_base = spec.len() - spec.cells.len();
         let cell_column = spec.cells.iter().enumerate().map(|(i, c)| (c.clone(), i)).collect();
@@ -92,10 +87,9 @@ impl Correction {
         twin.kpi = *kpi;
         twin.trace.max_depth = self.max_depth;
         // Trace the serving links not yet cached, per serving cell.
-        let poisoned = || ScenarioError::Calibration("correction cache poisoned".into());
         let mut by_cell: HashMap<usize, Vec<usize>> = HashMap::new();
         {
-            let cache = self.links.read().map_err(|_| poisoned())?;
+            let cache = self.links.read().unwrap_or_else(|e| e.into_inner());
             for &(p, c) in served {
                 if !cache.get(&keys[c]).is_some_and(|m| m.contains_key(&p)) {
                     by_cell.entry(c).or_default().push(p);
@@ -118,12 +112,12 @@ impl Correction {
                         (q.x, q.y)
                     })
                     .collect();
-                let table = t.links(&xy).map_err(|e| ScenarioError::Calibration(e.to_string()))?;
+                let table = t.links(&xy)?;
                 Ok((*c, points.iter().enumerate().map(|(i, &p)| (p, *table.get(i, 0))).collect()))
             })
             .collect::<Result<_, ScenarioError>>()?;
         if !traced.is_empty() {
-            let mut cache = self.links.write().map_err(|_| poisoned())?;
+            let mut cache = self.links.write().unwrap_or_else(|e| e.into_inner());
             for (c, links) in traced {
                 cache.entry(keys[c].clone()).or_default().extend(links);
             }
@@ -131,7 +125,7 @@ impl Correction {
         // The served links, copied out so that no lock is held while rayon works (a worker
         // waiting on the pool may run another replay that wants the write lock).
         let served_links: Vec<Option<Link>> = {
-            let cache = self.links.read().map_err(|_| poisoned())?;
+            let cache = self.links.read().unwrap_or_else(|e| e.into_inner());
             served
                 .iter()
                 .map(|&(p, s)| cache.get(&keys[s]).and_then(|m| m.get(&p)).copied())
@@ -195,12 +189,10 @@ pub fn dataset(
 ) -> Result<(learned::dataset::Dataset, learned::measurements::ImportReport), ScenarioError> {
     let mut options = inputs.import.clone();
     options.origin = options.origin.or(plan.inventory.origin);
-    let mut imported = learned::measurements::import(&inputs.measurements, &inputs.map, &options)
-        .map_err(|e| ScenarioError::Calibration(e.to_string()))?;
+    let mut imported = learned::measurements::import(&inputs.measurements, &inputs.map, &options)?;
     let mut twin = Twin::new(scene, &plan.inventory.cells);
     twin.trace.max_depth = inputs.max_depth;
-    let ds = learned::dataset::Dataset::build(&twin, &imported.rows, &mut imported.report)
-        .map_err(|e| ScenarioError::Calibration(e.to_string()))?;
+    let ds = learned::dataset::Dataset::build(&twin, &imported.rows, &mut imported.report)?;
     Ok((ds, imported.report))
 }
 
@@ -217,7 +209,7 @@ pub fn synthetic_drive_test(
 ) -> Result<(String, usize), ScenarioError> {
     use std::fmt::Write as _;
     let twin = Twin::new(scene, &plan.inventory.cells);
-    let table = twin.links(points).map_err(|e| ScenarioError::Calibration(e.to_string()))?;
+    let table = twin.links(points)?;
     let mut csv = String::from("x_m,y_m,cell_id,rsrp_dbm\n");
     let mut rows = 0;
     for (p, &(x, y)) in points.iter().enumerate() {
@@ -230,4 +222,58 @@ pub fn synthetic_drive_test(
         rows += 1;
     }
     Ok((csv, rows))
+}
+
+/// [`super::calibrate`] in a build with the learned layer.
+pub(super) fn calibrate(
+    plan: &Plan,
+    req: &super::CalibrateRequest,
+    observer: &dyn crate::Observer,
+    on_epoch: &mut dyn FnMut(usize, f64, f64),
+) -> Result<super::CalibrateOutcome, ScenarioError> {
+    use learned::dataset::{SplitConfig, SplitKind};
+    use learned::measurements::{ColumnMap, ImportOptions};
+    use learned::pipeline::{CalibrationOptions, calibrate_into};
+    let mut map = ColumnMap::new();
+    if let Some(f) = &req.map_file {
+        map = map.merged(&ColumnMap::from_file(f)?);
+    }
+    for m in &req.map {
+        map = map.merged(&ColumnMap::parse(m)?);
+    }
+    learned::artifact::check_output(&req.out)?;
+    let inputs = CalibrateInputs {
+        measurements: req.measurements.clone(),
+        map,
+        import: ImportOptions { drop_invalid: req.drop_invalid, ..ImportOptions::default() },
+        max_depth: req.max_depth,
+    };
+    let scene = crate::scenario::load_scene(plan)?;
+    let (ds, report) = dataset(plan, scene.as_ref(), &inputs)?;
+    observer.notice(&format!("measurements: {report}"));
+    observer.notice(&format!("features: {} rows × {} features", ds.len(), ds.width()));
+    let kind = match req.split {
+        super::Split::Spatial { block_m } => SplitKind::SpatialBlocks { block_m },
+        super::Split::Time => SplitKind::Time,
+        super::Split::Random => SplitKind::Random,
+    };
+    let defaults = CalibrationOptions::default();
+    let opts = CalibrationOptions {
+        split: SplitConfig { kind, seed: req.seed, ..defaults.split },
+        training: defaults.training.clone().with_max_epochs(req.epochs).with_seed(req.seed),
+        interval_level: req.level,
+        backend: match req.backend {
+            super::TrainBackend::NdArray => learned::Backend::NdArray,
+            super::TrainBackend::Flex => learned::Backend::Flex,
+            super::TrainBackend::Wgpu => learned::Backend::Wgpu,
+        },
+        ..defaults
+    };
+    let run = calibrate_into(&ds, &opts, &req.out, on_epoch)?;
+    let eval = &run.metrics.evaluation;
+    Ok(super::CalibrateOutcome {
+        rows: ds.len(),
+        table: eval.table(),
+        evaluation: serde_json::to_value(eval).map_err(ScenarioError::Encode)?,
+    })
 }

@@ -1,0 +1,87 @@
+//! `twin calibrate` through the binary. Whether the binary can calibrate follows the scenarios
+//! library's feature `calibrate` (on in `cargo test --workspace`, which builds burn): with it,
+//! a drive test made from `twin coverage`'s own map plus a known 6 dB trains a model whose
+//! held-out errors show the bias learned; without it, the command says how to rebuild.
+
+use std::process::Command;
+
+use crate::common::*;
+
+fn twin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_twin"))
+}
+
+#[test]
+fn calibrate_learns_a_known_bias_from_a_drive_test() {
+    if !scenarios::calibration::AVAILABLE {
+        eprintln!("!!! SKIPPED: this build of the scenarios library has no `calibrate` feature");
+        return;
+    }
+    let dir = scratch("calibrate-cli");
+    let path = write_small(&dir);
+    let cov = twin()
+        .args(["coverage", "--rays", "5000", "--max-depth", "2", "--backend", "cpu"])
+        .arg(&path)
+        .arg("--out")
+        .arg(dir.join("cov.csv"))
+        .output()
+        .unwrap();
+    assert!(cov.status.success(), "{}", String::from_utf8_lossy(&cov.stderr));
+    // Every second served point, measured 6 dB above the twin, in the drive test's own column
+    // names (mapped onto the twin's fields with --map).
+    let map = std::fs::read_to_string(dir.join("cov.csv")).unwrap();
+    let mut drive = String::from("east,north,serving,level\n");
+    for (i, line) in map.lines().skip(1).enumerate() {
+        let f: Vec<&str> = line.split(',').collect();
+        if i % 2 == 0 && !f[2].is_empty() {
+            let rsrp: f64 = f[3].parse().unwrap();
+            drive.push_str(&format!("{},{},{},{:.2}\n", f[0], f[1], f[2], rsrp + 6.0));
+        }
+    }
+    std::fs::write(dir.join("drive.csv"), drive).unwrap();
+    let out = twin()
+        .arg("calibrate")
+        .arg(&path)
+        .arg("--measurements")
+        .arg(dir.join("drive.csv"))
+        .args(["--map", "x_m=east,y_m=north,cell_id=serving,rsrp_dbm=level"])
+        .arg("--out")
+        .arg(dir.join("model"))
+        .args(["--split", "spatial", "--epochs", "40", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stat = |when: &str, what: &str| report["evaluation"][when][what].as_f64().unwrap();
+    assert!(stat("before", "bias_db").abs() > 4.0, "{}", report["evaluation"]);
+    assert!(stat("after", "bias_db").abs() < 2.0, "{}", report["evaluation"]);
+    assert!(dir.join("model/features.json").is_file());
+    // An existing non-model output is refused; so is a bad level, before any work.
+    let bad = twin()
+        .arg("calibrate")
+        .arg(&path)
+        .args(["--measurements", "drive.csv", "--level", "1.5", "--out"])
+        .arg(dir.join("model2"))
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--level 1.5"));
+}
+
+#[test]
+fn without_the_learned_layer_calibrate_says_how_to_rebuild() {
+    if scenarios::calibration::AVAILABLE {
+        return;
+    }
+    let dir = scratch("no-calibrate");
+    let path = write_small(&dir);
+    let out = Command::new(env!("CARGO_BIN_EXE_twin"))
+        .arg("calibrate")
+        .arg(&path)
+        .args(["--measurements", "drive.csv", "--out"])
+        .arg(dir.join("model"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--features calibrate"));
+}

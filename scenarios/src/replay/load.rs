@@ -1,0 +1,258 @@
+//! The cell-load stage: where each inventory cell's recorded traffic goes in a state, what the
+//! state's cells can carry, and, per interval, each cell's load, PRB utilisation and the traffic
+//! it cannot carry.
+//!
+//! A point's share of a cell's traffic goes to whichever cell serves the point in the state;
+//! shares at points no cell serves are *uncovered*. A cell's capacity is its bandwidth times the
+//! mean spectral efficiency of the points it serves (weighted by the demand density layer where
+//! it puts demand in the cell's area); PRB utilisation is its load over that capacity, and load
+//! above it is not carried. Unserved traffic is the uncovered plus the load above capacity.
+
+use std::collections::BTreeMap;
+
+use radio::Cell;
+
+use super::placement::Baseline;
+use super::serving::{PointServing, coverage};
+use super::state::State;
+
+/// Where the traffic goes in one state, and what its cells can carry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateLoad {
+    /// Per inventory cell: the share of its traffic each serving cell takes (by state cell
+    /// index, in index order).
+    pub shares: Vec<BTreeMap<usize, f64>>,
+    /// Per inventory cell: the share of its traffic at points no cell serves.
+    pub uncovered: Vec<f64>,
+    /// Per state cell: capacity, bit/s.
+    pub capacity_bps: Vec<f64>,
+    /// Share of outdoor points served.
+    pub coverage: f64,
+}
+
+impl StateLoad {
+    /// The state's shares and capacities from its serving map.
+    pub fn new(
+        serving: &[PointServing],
+        base: &Baseline,
+        cells: &[Cell],
+        n_inventory: usize,
+        outdoor: &[bool],
+    ) -> StateLoad {
+        let mut shares: Vec<BTreeMap<usize, f64>> = vec![BTreeMap::new(); n_inventory];
+        let mut uncovered = vec![0.0f64; n_inventory];
+        for o in &base.ownership {
+            match serving[o.point].best {
+                Some(b) => *shares[o.cell].entry(b).or_default() += o.weight,
+                None => uncovered[o.cell] += o.weight,
+            }
+        }
+        StateLoad {
+            shares,
+            uncovered,
+            capacity_bps: capacities(serving, &base.density, cells),
+            coverage: coverage(serving, outdoor),
+        }
+    }
+}
+
+/// Each cell's capacity, bit/s: bandwidth × mean spectral efficiency of its points, weighted by
+/// demand density where the layer puts demand in its area; 0 for a cell that serves nothing.
+pub fn capacities(serving: &[PointServing], density: &[f64], cells: &[Cell]) -> Vec<f64> {
+    let n = cells.len();
+    let (mut se_sum, mut se_n) = (vec![0.0f64; n], vec![0usize; n]);
+    let (mut se_wsum, mut se_w) = (vec![0.0f64; n], vec![0.0f64; n]);
+    for (p, s) in serving.iter().enumerate() {
+        if let Some(b) = s.best {
+            se_sum[b] += f64::from(s.spectral_efficiency);
+            se_n[b] += 1;
+            if let Some(&d) = density.get(p) {
+                se_wsum[b] += d * f64::from(s.spectral_efficiency);
+                se_w[b] += d;
+            }
+        }
+    }
+    (0..n)
+        .map(|c| {
+            if se_w[c] > 0.0 {
+                cells[c].bandwidth_hz * se_wsum[c] / se_w[c]
+            } else if se_n[c] > 0 {
+                cells[c].bandwidth_hz * se_sum[c] / se_n[c] as f64
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+/// One cell's traffic in one interval.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CellKpi {
+    /// Downlink bytes offered to the cell.
+    pub dl_bytes: f64,
+    /// PRB utilisation (may exceed 1: demand above capacity).
+    pub prb_util: f64,
+    /// Bytes not carried (over capacity).
+    pub unserved_bytes: f64,
+}
+
+/// One interval's radio load.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntervalLoad {
+    /// Per state cell.
+    pub cells: Vec<CellKpi>,
+    /// Carried traffic (downlink plus uplink) per site, bit/s.
+    pub site_bps: Vec<f64>,
+    /// Downlink bytes recorded for the interval (after the state's traffic scaling).
+    pub offered_bytes: f64,
+    /// Of those, bytes at points no cell serves.
+    pub uncovered_bytes: f64,
+    /// Bytes not served: uncovered, or above a cell's capacity.
+    pub unserved_bytes: f64,
+    /// Mean PRB utilisation of the active cells (each capped at 10).
+    pub prb_util_mean: f64,
+    /// Highest PRB utilisation of an active cell (capped at 10).
+    pub prb_util_max: f64,
+}
+
+impl IntervalLoad {
+    /// Unserved over offered downlink traffic (0 when nothing is offered).
+    pub fn unserved_share(&self) -> f64 {
+        if self.offered_bytes > 0.0 { self.unserved_bytes / self.offered_bytes } else { 0.0 }
+    }
+}
+
+/// Interval `k`'s load in `state`, given the state's shares and the baseline's traffic.
+pub fn interval_load(
+    load: &StateLoad,
+    state: &State,
+    base: &Baseline,
+    k: usize,
+    interval_s: f64,
+) -> IntervalLoad {
+    let n_base = load.shares.len();
+    let n_cells = state.cells.len();
+    let mut dl_load = vec![0.0f64; n_cells];
+    let mut ul_load = vec![0.0f64; n_cells];
+    let (mut offered, mut unserved, mut uncovered) = (0.0, 0.0, 0.0);
+    for c in 0..n_base {
+        let f = state.traffic_factor(c, k, interval_s);
+        let (d, u) = (base.dl[k * n_base + c] * f, base.ul[k * n_base + c] * f);
+        offered += d;
+        unserved += d * load.uncovered[c];
+        uncovered += d * load.uncovered[c];
+        for (&b, &w) in &load.shares[c] {
+            dl_load[b] += d * w;
+            ul_load[b] += u * w;
+        }
+    }
+    let mut site_bps = vec![0.0f64; state.homing.len()];
+    let mut cells = Vec::with_capacity(n_cells);
+    let (mut util_sum, mut util_max, mut n_active) = (0.0f64, 0.0f64, 0usize);
+    for c in 0..n_cells {
+        let cap_bytes = load.capacity_bps[c] * interval_s / 8.0;
+        let util = if cap_bytes > 0.0 {
+            dl_load[c] / cap_bytes
+        } else if dl_load[c] > 0.0 {
+            f64::INFINITY
+        } else {
+            0.0
+        };
+        let over = (dl_load[c] - cap_bytes).max(0.0);
+        unserved += over;
+        let carried = dl_load[c] - over;
+        let carried_ul =
+            if dl_load[c] > 0.0 { ul_load[c] * carried / dl_load[c] } else { ul_load[c] };
+        site_bps[state.site_of[c]] += (carried + carried_ul) * 8.0 / interval_s;
+        if state.active[c] {
+            util_sum += util.min(10.0);
+            util_max = util_max.max(util.min(10.0));
+            n_active += 1;
+        }
+        cells.push(CellKpi { dl_bytes: dl_load[c], prb_util: util, unserved_bytes: over });
+    }
+    IntervalLoad {
+        cells,
+        site_bps,
+        offered_bytes: offered,
+        uncovered_bytes: uncovered,
+        unserved_bytes: unserved,
+        prb_util_mean: util_sum / n_active.max(1) as f64,
+        prb_util_max: util_max,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::replay::placement::Ownership;
+    use crate::testing::small_plan;
+
+    fn point(best: Option<usize>, se: f32) -> PointServing {
+        PointServing { best, rsrp_dbm: -80.0, sinr_db: 10.0, spectral_efficiency: se }
+    }
+
+    /// Two inventory cells over three points: cell 0 owns points 0 and 1 half each, cell 1 owns
+    /// point 2. In the state, cell 1 serves point 1 and nobody serves point 2.
+    fn setup() -> (State, Baseline, Vec<PointServing>) {
+        let plan = small_plan();
+        let mut state = State::baseline(&plan);
+        state.cells.truncate(2);
+        state.active.truncate(2);
+        state.site_of = vec![0, 0];
+        state.scale.truncate(2);
+        let base = Baseline {
+            ownership: vec![
+                Ownership { point: 0, cell: 0, weight: 0.5 },
+                Ownership { point: 1, cell: 0, weight: 0.5 },
+                Ownership { point: 2, cell: 1, weight: 1.0 },
+            ],
+            dl: vec![1e9, 4e8],
+            ul: vec![1e8, 0.0],
+            density: Vec::new(),
+        };
+        (state, base, vec![point(Some(0), 2.0), point(Some(1), 4.0), point(None, 0.0)])
+    }
+
+    #[test]
+    fn shares_follow_the_serving_map_and_capacity_its_efficiency() {
+        let (state, base, serving) = setup();
+        let load = StateLoad::new(&serving, &base, &state.cells, 2, &[true; 3]);
+        assert_eq!(load.shares[0], BTreeMap::from([(0, 0.5), (1, 0.5)]));
+        assert!(load.shares[1].is_empty());
+        assert_eq!(load.uncovered, [0.0, 1.0]);
+        let bw = state.cells[0].bandwidth_hz;
+        assert_eq!(load.capacity_bps, [2.0 * bw, 4.0 * state.cells[1].bandwidth_hz]);
+        assert!((load.coverage - 2.0 / 3.0).abs() < 1e-12);
+        // A density layer weights the efficiency where it has samples.
+        let caps =
+            capacities(&[point(Some(0), 2.0), point(Some(0), 6.0)], &[1.0, 3.0], &state.cells);
+        assert_eq!(caps[0], 5.0 * bw);
+        assert_eq!(caps[1], 0.0, "a cell that serves nothing carries nothing");
+    }
+
+    #[test]
+    fn traffic_is_carried_up_to_capacity_and_the_rest_is_unserved() {
+        let (state, base, serving) = setup();
+        let mut load = StateLoad::new(&serving, &base, &state.cells, 2, &[true; 3]);
+        // One hour; cell 0 can carry 0.4e9 bytes, cell 1 plenty.
+        load.capacity_bps = vec![0.4e9 * 8.0 / 3600.0, 1e12];
+        let l = interval_load(&load, &state, &base, 0, 3600.0);
+        assert_eq!(l.offered_bytes, 1.4e9);
+        assert_eq!(l.uncovered_bytes, 4e8, "cell 1's traffic is where nobody serves");
+        assert_eq!(l.cells[0].dl_bytes, 5e8);
+        assert!((l.cells[0].prb_util - 1.25).abs() < 1e-12);
+        assert!((l.cells[0].unserved_bytes - 1e8).abs() < 1e-3);
+        assert!((l.unserved_bytes - 5e8).abs() < 1e-3);
+        assert!((l.unserved_share() - 5e8 / 1.4e9).abs() < 1e-12);
+        // Conservation: each cell's offered bytes plus the uncovered are the recorded traffic.
+        let offered: f64 = l.cells.iter().map(|c| c.dl_bytes).sum();
+        assert_eq!(offered + l.uncovered_bytes, l.offered_bytes);
+        // The site carries what its cells carry, downlink and uplink (scaled with the carried
+        // share), in bit/s.
+        let carried = (4e8 + 0.8 * 5e7) + (5e8 + 5e7);
+        assert!((l.site_bps[0] - carried * 8.0 / 3600.0).abs() < 1e-3, "{}", l.site_bps[0]);
+        assert!((l.prb_util_mean - (1.25 + 5e8 / (1e12 * 450.0)) / 2.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,215 @@
+//! The run directory's KPI tables (`kpis/`), one batch of rows per variant and table, written
+//! as CSV and Parquet by [`crate::tables::TableWriter`].
+
+use std::path::Path;
+
+use crate::error::ScenarioError;
+use crate::replay::VariantResult;
+use crate::scenario::Plan;
+use crate::tables::{Batch, Column, TableWriter};
+
+const T: &str = "text";
+const R: &str = "real";
+const I: &str = "integer";
+
+const NETWORK: [(&str, &str); 9] = [
+    ("variant", T),
+    ("interval_start", T),
+    ("coverage", R),
+    ("mean_prb_util", R),
+    ("max_prb_util", R),
+    ("unserved_share", R),
+    ("max_link_util", R),
+    ("mean_delay_ms", R),
+    ("settlement_backlog", I),
+];
+const CELLS: [(&str, &str); 7] = [
+    ("variant", T),
+    ("period_start", T),
+    ("cell_id", T),
+    ("dl_bytes", R),
+    ("prb_util_mean", R),
+    ("prb_util_max", R),
+    ("unserved_bytes", R),
+];
+const LINKS: [(&str, &str); 5] = [
+    ("variant", T),
+    ("period_start", T),
+    ("link", T),
+    ("utilisation_mean", R),
+    ("utilisation_max", R),
+];
+const POSITIONS: [(&str, &str); 4] =
+    [("variant", T), ("period", T), ("carrier", T), ("net_position_micros", I)];
+const BUSY: [(&str, &str); 7] = [
+    ("variant", T),
+    ("interval_start", T),
+    ("flow_max_link_util", R),
+    ("packet_delay_p50_ms", R),
+    ("packet_delay_p99_ms", R),
+    ("packet_loss", R),
+    ("packets", I),
+];
+
+fn text(n: usize, s: &str) -> Column {
+    Column::Str(vec![s.to_string(); n])
+}
+
+fn count(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// `network`: one row per interval.
+fn network(r: &VariantResult, stamps: &[String]) -> Batch {
+    let s = &r.series;
+    let n = s.coverage.len().min(stamps.len());
+    let f = |v: &[f64], d: usize| Column::F64(v[..n].to_vec(), d);
+    let backlog = (0..n).map(|k| count(s.settlement_backlog.get(k).copied().unwrap_or(0)));
+    Batch {
+        columns: vec![
+            ("variant", text(n, &r.name)),
+            ("interval_start", Column::Str(stamps[..n].to_vec())),
+            ("coverage", f(&s.coverage, 4)),
+            ("mean_prb_util", f(&s.mean_prb_util, 4)),
+            ("max_prb_util", f(&s.max_prb_util, 4)),
+            ("unserved_share", f(&s.unserved_share, 5)),
+            ("max_link_util", f(&s.max_link_util, 4)),
+            ("mean_delay_ms", f(&s.mean_delay_ms, 4)),
+            ("settlement_backlog", Column::I64(backlog.collect())),
+        ],
+    }
+}
+
+/// The periods of `per` intervals: (first interval, intervals).
+fn periods(intervals: usize, per: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    (0..intervals).step_by(per.max(1)).map(move |p0| p0..(p0 + per.max(1)).min(intervals))
+}
+
+/// `cells`: per period and cell, offered bytes, mean and maximum PRB utilisation, unserved.
+fn cells(r: &VariantResult, stamps: &[String], per: usize) -> Batch {
+    let nc = r.cells.len();
+    let (mut c_period, mut c_id, mut c_dl, mut c_um, mut c_ux, mut c_un) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for ks in periods(stamps.len(), per) {
+        let n = ks.len() as f64;
+        for (c, id) in r.cells.iter().enumerate() {
+            let (mut dl, mut um, mut ux, mut un) = (0.0, 0.0, 0.0f64, 0.0);
+            for k in ks.clone() {
+                let v = &r.cell_kpis[k * nc + c];
+                dl += v.dl_bytes;
+                um += v.prb_util;
+                ux = ux.max(v.prb_util);
+                un += v.unserved_bytes;
+            }
+            c_period.push(stamps[ks.start].clone());
+            c_id.push(id.clone());
+            c_dl.push(dl);
+            c_um.push(um / n);
+            c_ux.push(ux);
+            c_un.push(un);
+        }
+    }
+    Batch {
+        columns: vec![
+            ("variant", text(c_id.len(), &r.name)),
+            ("period_start", Column::Str(c_period)),
+            ("cell_id", Column::Str(c_id)),
+            ("dl_bytes", Column::F64(c_dl, 0)),
+            ("prb_util_mean", Column::F64(c_um, 4)),
+            ("prb_util_max", Column::F64(c_ux, 4)),
+            ("unserved_bytes", Column::F64(c_un, 0)),
+        ],
+    }
+}
+
+/// `links`: per period and link that ever carries traffic, mean and maximum utilisation.
+fn links(r: &VariantResult, stamps: &[String], per: usize) -> Batch {
+    let nl = r.links.len();
+    let intervals = stamps.len();
+    let used: Vec<usize> =
+        (0..nl).filter(|&l| (0..intervals).any(|k| r.link_util[k * nl + l] > 0.0)).collect();
+    let (mut l_period, mut l_name, mut l_m, mut l_x) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for ks in periods(intervals, per) {
+        let n = ks.len() as f64;
+        for &l in &used {
+            let (mut m, mut x) = (0.0f64, 0.0f64);
+            for k in ks.clone() {
+                let u = f64::from(r.link_util[k * nl + l]);
+                m += u;
+                x = x.max(u);
+            }
+            l_period.push(stamps[ks.start].clone());
+            l_name.push(r.links[l].clone());
+            l_m.push(m / n);
+            l_x.push(x);
+        }
+    }
+    Batch {
+        columns: vec![
+            ("variant", text(l_name.len(), &r.name)),
+            ("period_start", Column::Str(l_period)),
+            ("link", Column::Str(l_name)),
+            ("utilisation_mean", Column::F64(l_m, 5)),
+            ("utilisation_max", Column::F64(l_x, 5)),
+        ],
+    }
+}
+
+/// `busy_intervals`: the packet-level runs.
+fn busy(r: &VariantResult, stamps: &[String]) -> Batch {
+    let f = |g: fn(&crate::replay::BusyInterval) -> f64| r.busy.iter().map(g).collect::<Vec<_>>();
+    let starts =
+        r.busy.iter().map(|b| stamps.get(b.interval).cloned().unwrap_or_default()).collect();
+    Batch {
+        columns: vec![
+            ("variant", text(r.busy.len(), &r.name)),
+            ("interval_start", Column::Str(starts)),
+            ("flow_max_link_util", Column::F64(f(|b| b.flow_max_link_util), 4)),
+            ("packet_delay_p50_ms", Column::F64(f(|b| b.delay_p50_ms), 4)),
+            ("packet_delay_p99_ms", Column::F64(f(|b| b.delay_p99_ms), 4)),
+            ("packet_loss", Column::F64(f(|b| b.loss), 6)),
+            ("packets", Column::I64(r.busy.iter().map(|b| count(b.packets)).collect())),
+        ],
+    }
+}
+
+/// `positions`: per month and carrier, the multilateral net position.
+fn positions(r: &VariantResult) -> Batch {
+    let p = &r.positions;
+    Batch {
+        columns: vec![
+            ("variant", text(p.len(), &r.name)),
+            ("period", Column::Str(p.iter().map(|x| x.period.clone()).collect())),
+            ("carrier", Column::Str(p.iter().map(|x| x.carrier.clone()).collect())),
+            ("net_position_micros", Column::I64(p.iter().map(|x| x.net_micros).collect())),
+        ],
+    }
+}
+
+/// Writes `network`, `cells`, `links`, `positions` and `busy_intervals` into `dir`; `cells` and
+/// `links` hold one row per `per` intervals.
+pub(super) fn write(
+    dir: &Path,
+    plan: &Plan,
+    results: &[VariantResult],
+    per: usize,
+) -> Result<(), ScenarioError> {
+    let stamps = plan.interval_stamps();
+    let mut net = TableWriter::create(dir, "network", &NETWORK)?;
+    let mut cell = TableWriter::create(dir, "cells", &CELLS)?;
+    let mut link = TableWriter::create(dir, "links", &LINKS)?;
+    let mut pos = TableWriter::create(dir, "positions", &POSITIONS)?;
+    let mut bus = TableWriter::create(dir, "busy_intervals", &BUSY)?;
+    for r in results {
+        net.write(&network(r, &stamps))?;
+        cell.write(&cells(r, &stamps, per))?;
+        link.write(&links(r, &stamps, per))?;
+        bus.write(&busy(r, &stamps))?;
+        pos.write(&positions(r))?;
+    }
+    for t in [net, cell, link, pos, bus] {
+        t.finish()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,303 @@
+//! The scenario file as written: the TOML format ([`Scenario`]) and its what-if operations
+//! ([`Operation`]) by name, before anything is read or checked. [`super::validate`] turns it
+//! into a [`super::Plan`]. Paths are relative to the scenario file; the reference, with every
+//! key commented, is `docs/scenario.md`.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::settlement::{Service, SettlementMode};
+
+/// A scenario as written in its TOML file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// A name for reports.
+    pub name: String,
+    /// Master seed of every random stream of the run.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// The replay window.
+    pub window: Window,
+    /// The network.
+    pub network: Network,
+    /// The history to replay.
+    pub history: History,
+    /// How the settlement system clears records in the baseline.
+    #[serde(default)]
+    pub settlement: SettlementMode,
+    /// An optional calibration model directory (from `calibrate`).
+    #[serde(default)]
+    pub calibration: Option<PathBuf>,
+    /// The analysis grid.
+    #[serde(default)]
+    pub grid: GridSpec,
+    /// What-if variants.
+    #[serde(default, rename = "variant")]
+    pub variants: Vec<Variant>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+/// The replay window: `[start, end)` in intervals of `interval_s`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    /// ISO 8601 start (inclusive).
+    pub start: String,
+    /// ISO 8601 end (exclusive).
+    pub end: String,
+    /// Interval length, seconds (3600 for hourly).
+    #[serde(default = "default_interval")]
+    pub interval_s: u32,
+}
+
+fn default_interval() -> u32 {
+    3600
+}
+
+/// Where the network's files are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// Sites CSV (see `docs/radio.md`).
+    pub sites: PathBuf,
+    /// Cells CSV.
+    pub cells: PathBuf,
+    /// WGS84 origin of the local frame, `[lat, lon]` (else the first site).
+    #[serde(default)]
+    pub origin: Option<[f64; 2]>,
+    /// `procedural`, a Mitsuba `.xml` or a GeoJSON file; none: the empirical model.
+    #[serde(default)]
+    pub scene: Option<String>,
+    /// Transport topology: GraphML (`.graphml`), SNDlib (`.txt`), or a nodes CSV (with `links`).
+    pub topology: PathBuf,
+    /// Links CSV, with a nodes CSV topology.
+    #[serde(default)]
+    pub links: Option<PathBuf>,
+    /// Homing CSV: `site_id,node`.
+    pub homing: PathBuf,
+    /// The procedural city, when `scene = "procedural"`.
+    #[serde(default)]
+    pub city: CitySpec,
+}
+
+/// The procedural city's layout (its seed is the scenario's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CitySpec {
+    /// Blocks along x.
+    pub blocks_x: usize,
+    /// Blocks along y.
+    pub blocks_y: usize,
+    /// Block edge, metres.
+    pub block_m: f64,
+    /// Street width, metres.
+    pub street_m: f64,
+    /// Median building height, metres.
+    pub median_height_m: f64,
+}
+
+impl Default for CitySpec {
+    fn default() -> Self {
+        let d = radio::scene::procedural::CityParams::default();
+        CitySpec {
+            blocks_x: d.blocks_x,
+            blocks_y: d.blocks_y,
+            block_m: d.block_m,
+            street_m: d.street_m,
+            median_height_m: d.median_height_m,
+        }
+    }
+}
+
+impl CitySpec {
+    /// The city's parameters with `seed`.
+    pub fn params(&self, seed: u64) -> radio::scene::procedural::CityParams {
+        radio::scene::procedural::CityParams {
+            blocks_x: self.blocks_x,
+            blocks_y: self.blocks_y,
+            block_m: self.block_m,
+            street_m: self.street_m,
+            median_height_m: self.median_height_m,
+            seed,
+            ..radio::scene::procedural::CityParams::default()
+        }
+    }
+}
+
+/// Where the history's files are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct History {
+    /// Traffic CSV: `interval_start,cell_id,dl_bytes,ul_bytes,active_users`.
+    pub traffic: PathBuf,
+    /// Settlement load CSV: `interval_start,home_carrier,visited_carrier,service,records,volume,unit`.
+    #[serde(default)]
+    pub settlement: Option<PathBuf>,
+    /// Rate cards CSV: `home_carrier,visited_carrier,service,price_per_unit,currency`.
+    #[serde(default)]
+    pub rate_cards: Option<PathBuf>,
+    /// Demand density CSV: `x_m,y_m,weight` or `lat,lon,weight`; where in its served area each
+    /// cell's traffic is (uniform over the served area without one).
+    #[serde(default)]
+    pub demand_density: Option<PathBuf>,
+}
+
+/// The analysis grid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridSpec {
+    /// Grid spacing, metres.
+    #[serde(default = "default_cell_m")]
+    pub cell_m: f64,
+}
+
+fn default_cell_m() -> f64 {
+    20.0
+}
+
+impl Default for GridSpec {
+    fn default() -> Self {
+        GridSpec { cell_m: default_cell_m() }
+    }
+}
+
+/// A what-if variant: a name and a timeline of operations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    /// Its name in reports.
+    pub name: String,
+    /// Operations in time order.
+    #[serde(default, rename = "at")]
+    pub timeline: Vec<Timed>,
+}
+
+/// An operation at a time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timed {
+    /// ISO 8601 instant (the window's start when absent).
+    #[serde(default)]
+    pub time: Option<String>,
+    /// The operation.
+    #[serde(flatten)]
+    pub op: Operation,
+}
+
+/// A what-if operation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum Operation {
+    /// Set the mechanical tilt of cells, degrees.
+    SetTilt {
+        /// The cells.
+        cells: Vec<String>,
+        /// Degrees down.
+        deg: f64,
+    },
+    /// Set the azimuth of cells, degrees clockwise from north.
+    SetAzimuth {
+        /// The cells.
+        cells: Vec<String>,
+        /// Degrees.
+        deg: f64,
+    },
+    /// Set the transmit power of cells, dBm.
+    SetPower {
+        /// The cells.
+        cells: Vec<String>,
+        /// dBm.
+        dbm: f64,
+    },
+    /// Add a site with three sectors (azimuths 0°, 120°, 240°) like the site `like`.
+    AddSite {
+        /// New site identifier.
+        site: String,
+        /// Scene position, metres.
+        x_m: f64,
+        /// Scene position, metres.
+        y_m: f64,
+        /// An existing cell whose settings the new cells copy.
+        like: String,
+        /// Antenna height above ground, metres (the copied cell's when absent).
+        #[serde(default)]
+        height_m: Option<f64>,
+        /// Transport node the site is homed to.
+        node: String,
+    },
+    /// Switch a cell off.
+    RemoveCell {
+        /// The cell.
+        cell: String,
+    },
+    /// Home a site to another transport node.
+    Rehome {
+        /// The site.
+        site: String,
+        /// The node.
+        node: String,
+    },
+    /// Fail a link (by name) or a node.
+    Fail {
+        /// A link name or a node name.
+        element: String,
+    },
+    /// Restore a failed link or node.
+    Restore {
+        /// A link name or a node name.
+        element: String,
+    },
+    /// Set a link's capacity, bit/s.
+    SetCapacity {
+        /// The link.
+        link: String,
+        /// bit/s.
+        bps: f64,
+    },
+    /// Scale traffic: of some cells (or all), by a factor, and/or by a yearly growth rate.
+    ScaleTraffic {
+        /// The cells (all when empty).
+        #[serde(default)]
+        cells: Vec<String>,
+        /// Factor from this time on.
+        #[serde(default = "one")]
+        factor: f64,
+        /// Compound growth per year from this time on (0.2 = 20 %).
+        #[serde(default)]
+        growth_per_year: f64,
+    },
+    /// A roaming partner joins (its usage, from the settlement load, counts from now).
+    AddPartner {
+        /// The carrier.
+        carrier: String,
+    },
+    /// A roaming partner leaves (its usage stops counting).
+    RemovePartner {
+        /// The carrier.
+        carrier: String,
+    },
+    /// Replace a rate card.
+    SetRate {
+        /// Paying carrier.
+        home: String,
+        /// Paid carrier.
+        visited: String,
+        /// The service.
+        service: Service,
+        /// Price per unit.
+        price_per_unit: f64,
+    },
+    /// Change how the settlement system clears records.
+    SettlementMode {
+        /// The new mode.
+        mode: SettlementMode,
+    },
+}
+
+fn one() -> f64 {
+    1.0
+}

@@ -1,0 +1,27 @@
+//! The scenario: from the file a planner writes to the plan the replay runs.
+//!
+//! ```text
+//!   scenario.toml ──toml──► file::Scenario ──validate──► Plan ──► replay
+//!   (and the CSVs            (as written:     (read, checked, resolved:
+//!    it names)                names, times)    indices, NodeIds, typed changes)
+//! ```
+//!
+//! A scenario names the network (inventory, scene, topology, the homing of sites to transport
+//! nodes), the history to replay (traffic per cell, settlement load per carrier pair, rate
+//! cards), the replay window, and the what-if variants with their timelines. [`validate`] reads
+//! everything the scenario names and reports every problem it finds ([`Diagnostic`]), or returns
+//! the [`Plan`] in which nothing is left to look up by name.
+
+pub mod file;
+mod plan;
+mod resolve;
+mod tables;
+mod validate;
+
+pub use crate::error::Diagnostic;
+pub use file::{CitySpec, GridSpec, History, Network, Operation, Scenario, Timed, Variant};
+pub use plan::{
+    Change, Files, InputFile, Plan, SceneSource, Scheduled, TrafficRow, VariantPlan, Window,
+    load_scene,
+};
+pub use validate::{parse_instant, validate};

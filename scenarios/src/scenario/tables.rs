@@ -1,0 +1,409 @@
+//! The CSV files a scenario names, read for validation: each row checked, every problem
+//! reported with its file, line and column.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use chrono::DateTime;
+use transport::topology::NodeId;
+
+use super::plan::TrafficRow;
+use super::validate::{Span, Validator, parse_instant};
+use crate::settlement::{RateCard, Service, Usage};
+
+/// A CSV read for validation: column positions by name, and (line, record) pairs.
+type Table = (BTreeMap<String, usize>, Vec<(usize, csv::StringRecord)>);
+
+impl Validator {
+    /// The demand density layer: weights at points given in the scene frame (`x_m`, `y_m`) or
+    /// geographically (`lat`, `lon`, placed with the inventory's origin).
+    pub(super) fn density(
+        &mut self,
+        path: &Path,
+        origin: Option<(f64, f64)>,
+    ) -> Option<Vec<(f64, f64, f64)>> {
+        let (h, rows) = self.table(path, &["weight"])?;
+        let geo = h.contains_key("lat") && h.contains_key("lon");
+        let planar = h.contains_key("x_m") && h.contains_key("y_m");
+        if !(geo || planar) {
+            self.push(path, Some(1), "header", "expected columns x_m,y_m,weight or lat,lon,weight");
+            return None;
+        }
+        let frame = if geo {
+            match origin.map(|(lat, lon)| sim_core::geo::GeoPoint::new(lat, lon, 0.0)) {
+                Some(Ok(o)) => Some(sim_core::geo::LocalFrame::new(o)),
+                _ => {
+                    self.push(
+                        path,
+                        Some(1),
+                        "lat",
+                        "lat/lon points need a geographic origin (network.origin, or sites given by lat/lon)",
+                    );
+                    return None;
+                }
+            }
+        } else {
+            None
+        };
+        let before = self.diags.len();
+        let mut out = Vec::with_capacity(rows.len());
+        for (line, rec) in &rows {
+            let get = |c: &str| rec.get(h[c]).unwrap_or("");
+            let w = self.number(path, *line, "weight", get("weight"), 0.0);
+            let (a, b) = if geo {
+                (
+                    self.number(path, *line, "lat", get("lat"), -90.0),
+                    self.number(path, *line, "lon", get("lon"), -180.0),
+                )
+            } else {
+                (
+                    self.number(path, *line, "x_m", get("x_m"), f64::MIN),
+                    self.number(path, *line, "y_m", get("y_m"), f64::MIN),
+                )
+            };
+            let (Some(w), Some(a), Some(b)) = (w, a, b) else { continue };
+            match &frame {
+                Some(f) => match sim_core::geo::GeoPoint::new(a, b, 0.0) {
+                    Ok(p) => {
+                        let e = f.to_enu(&p);
+                        out.push((e.east_m, e.north_m, w));
+                    }
+                    Err(e) => self.push(path, Some(*line), "lat", e.to_string()),
+                },
+                None => out.push((a, b, w)),
+            }
+        }
+        if self.diags.len() == before && !out.iter().any(|r| r.2 > 0.0) {
+            self.push(path, None, "weight", "every weight is zero: no demand anywhere");
+        }
+        (self.diags.len() == before).then_some(out)
+    }
+
+    pub(super) fn topology(
+        &mut self,
+        path: &Path,
+        links: Option<PathBuf>,
+    ) -> Option<transport::topology::Topology> {
+        let csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if csv && links.is_none() {
+            self.push(path, None, "network.links", "a nodes CSV topology needs a links CSV");
+            return None;
+        }
+        let opts = transport::import::graphml::GraphmlOptions::default();
+        match transport::import::load(path, links.as_deref(), &opts) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.push(path, None, "network.topology", e.to_string());
+                None
+            }
+        }
+    }
+
+    /// Reads a CSV: the header and (line, record) pairs; a missing file or column is reported.
+    fn table(&mut self, path: &Path, required: &[&str]) -> Option<Table> {
+        let mut r = match csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path) {
+            Ok(r) => r,
+            Err(e) => {
+                self.push(path, None, "file", format!("cannot read: {e}"));
+                return None;
+            }
+        };
+        let header: BTreeMap<String, usize> = match r.headers() {
+            Ok(h) => h.iter().enumerate().map(|(i, n)| (n.to_string(), i)).collect(),
+            Err(e) => {
+                self.push(path, Some(1), "header", e.to_string());
+                return None;
+            }
+        };
+        let mut ok = true;
+        for c in required {
+            if !header.contains_key(*c) {
+                let found: Vec<&str> = header.keys().map(String::as_str).collect();
+                self.push(
+                    path,
+                    Some(1),
+                    c,
+                    format!("missing column (the file has: {})", found.join(", ")),
+                );
+                ok = false;
+            }
+        }
+        let mut rows = Vec::new();
+        for rec in r.records() {
+            match rec {
+                Ok(rec) => rows.push((rec.position().map_or(0, |p| p.line() as usize), rec)),
+                Err(e) => {
+                    let line = e.position().map(|p| p.line() as usize);
+                    self.push(path, line, "row", e.to_string());
+                }
+            }
+        }
+        ok.then_some((header, rows))
+    }
+
+    fn number(&mut self, path: &Path, line: usize, col: &str, text: &str, min: f64) -> Option<f64> {
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() && v >= min => Some(v),
+            Ok(v) => {
+                self.push(
+                    path,
+                    Some(line),
+                    col,
+                    format!("{v} is not allowed here (a finite number ≥ {min} is expected)"),
+                );
+                None
+            }
+            Err(_) => {
+                self.push(path, Some(line), col, format!("\"{text}\" is not a number"));
+                None
+            }
+        }
+    }
+
+    /// The interval a timestamp column starts, checked against the window.
+    fn instant(
+        &mut self,
+        path: &Path,
+        line: usize,
+        col: &str,
+        text: &str,
+        span: Span,
+    ) -> Option<usize> {
+        let Span { start_s, step, intervals } = span;
+        let Some(t) = parse_instant(text) else {
+            self.push(path, Some(line), col, format!("\"{text}\" is not an ISO 8601 instant"));
+            return None;
+        };
+        if step <= 0 || intervals == 0 {
+            return None;
+        }
+        if t < start_s || t >= start_s + step * intervals as i64 {
+            self.push(path, Some(line), col, format!("{text} is outside the replay window"));
+            return None;
+        }
+        if (t - start_s) % step != 0 {
+            self.push(
+                path,
+                Some(line),
+                col,
+                format!("{text} does not start an interval of {step} s (intervals overlap)"),
+            );
+            return None;
+        }
+        Some(((t - start_s) / step) as usize)
+    }
+
+    pub(super) fn homing(
+        &mut self,
+        path: &Path,
+        inv: &radio::inventory::Inventory,
+        topo: &transport::topology::Topology,
+    ) -> Option<Vec<NodeId>> {
+        let (h, rows) = self.table(path, &["site_id", "node"])?;
+        let mut homing: Vec<Option<NodeId>> = vec![None; inv.sites.len()];
+        for (line, rec) in rows {
+            let site = rec.get(h["site_id"]).unwrap_or("");
+            let node = rec.get(h["node"]).unwrap_or("");
+            let Some(s) = inv.sites.iter().position(|x| x.id == site) else {
+                self.push(path, Some(line), "site_id", format!("unknown site \"{site}\""));
+                continue;
+            };
+            let Some(node_id) = topo.node_id(node) else {
+                self.push(
+                    path,
+                    Some(line),
+                    "node",
+                    format!("site \"{site}\" is homed to \"{node}\", which the topology lacks"),
+                );
+                continue;
+            };
+            if homing[s].is_some() {
+                self.push(path, Some(line), "site_id", format!("site \"{site}\" is homed twice"));
+            }
+            homing[s] = Some(node_id);
+        }
+        let mut out = Vec::with_capacity(homing.len());
+        for (s, h) in homing.into_iter().enumerate() {
+            match h {
+                Some(n) => out.push(n),
+                None => self.push(
+                    path,
+                    None,
+                    "site_id",
+                    format!("site \"{}\" is not homed to any transport node", inv.sites[s].id),
+                ),
+            }
+        }
+        (out.len() == inv.sites.len()).then_some(out)
+    }
+
+    pub(super) fn traffic(
+        &mut self,
+        path: &Path,
+        inv: &radio::inventory::Inventory,
+        span: Span,
+    ) -> Option<Vec<TrafficRow>> {
+        let Span { start_s, step, intervals } = span;
+        let (h, rows) = self
+            .table(path, &["interval_start", "cell_id", "dl_bytes", "ul_bytes", "active_users"])?;
+        let before = self.diags.len();
+        let cells: BTreeMap<&str, usize> =
+            inv.cells.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
+        let mut out = Vec::with_capacity(rows.len());
+        let mut seen: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+        for (line, rec) in &rows {
+            let line = *line;
+            let get = |c: &str| rec.get(h[c]).unwrap_or("");
+            let cell = match cells.get(get("cell_id")) {
+                Some(&c) => Some(c),
+                None => {
+                    self.push(
+                        path,
+                        Some(line),
+                        "cell_id",
+                        format!("unknown cell \"{}\"", get("cell_id")),
+                    );
+                    None
+                }
+            };
+            let k = self.instant(path, line, "interval_start", get("interval_start"), span);
+            let dl = self.number(path, line, "dl_bytes", get("dl_bytes"), 0.0);
+            let ul = self.number(path, line, "ul_bytes", get("ul_bytes"), 0.0);
+            let users = self.number(path, line, "active_users", get("active_users"), 0.0);
+            if let (Some(cell), Some(k), Some(dl_bytes), Some(ul_bytes), Some(active_users)) =
+                (cell, k, dl, ul, users)
+            {
+                if let Some(first) = seen.insert((cell, k), line) {
+                    self.push(
+                        path,
+                        Some(line),
+                        "interval_start",
+                        format!(
+                            "cell \"{}\" has this interval already (line {first})",
+                            inv.cells[cell].id
+                        ),
+                    );
+                    continue;
+                }
+                out.push(TrafficRow { interval: k, cell, dl_bytes, ul_bytes, active_users });
+            }
+        }
+        // Gaps: an interval of the window with no row for a cell that has rows.
+        if self.diags.len() == before && intervals > 0 {
+            let mut per_cell: BTreeMap<usize, Vec<bool>> = BTreeMap::new();
+            for r in &out {
+                per_cell.entry(r.cell).or_insert_with(|| vec![false; intervals])[r.interval] = true;
+            }
+            for (c, have) in per_cell {
+                let missing = have.iter().filter(|h| !**h).count();
+                if let Some(first) = have.iter().position(|h| !*h) {
+                    let when = DateTime::from_timestamp(start_s + step * first as i64, 0)
+                        .map(|t| t.to_rfc3339())
+                        .unwrap_or_default();
+                    self.push(path, None, "interval_start", format!("cell \"{}\" has a gap: {missing} intervals without a row, the first at {when}", inv.cells[c].id));
+                }
+            }
+        }
+        out.sort_by_key(|r| (r.interval, r.cell));
+        (self.diags.len() == before).then_some(out)
+    }
+
+    pub(super) fn rate_cards(&mut self, path: &Path) -> Option<Vec<RateCard>> {
+        let (h, rows) = self.table(
+            path,
+            &["home_carrier", "visited_carrier", "service", "price_per_unit", "currency"],
+        )?;
+        let before = self.diags.len();
+        let mut out = Vec::new();
+        for (line, rec) in &rows {
+            let get = |c: &str| rec.get(h[c]).unwrap_or("").to_string();
+            let service = Service::parse(&get("service"));
+            if service.is_none() {
+                self.push(
+                    path,
+                    Some(*line),
+                    "service",
+                    format!("\"{}\" is not data, voice or sms", get("service")),
+                );
+            }
+            let price = self.number(path, *line, "price_per_unit", &get("price_per_unit"), 0.0);
+            if let (Some(service), Some(price_per_unit)) = (service, price) {
+                out.push(RateCard {
+                    home: get("home_carrier"),
+                    visited: get("visited_carrier"),
+                    service,
+                    price_per_unit,
+                    currency: get("currency"),
+                });
+            }
+        }
+        (self.diags.len() == before).then_some(out)
+    }
+
+    pub(super) fn usage(
+        &mut self,
+        path: &Path,
+        cards: &[RateCard],
+        span: Span,
+    ) -> Option<Vec<Usage>> {
+        let Span { start_s, step, .. } = span;
+        let (h, rows) = self.table(
+            path,
+            &["interval_start", "home_carrier", "visited_carrier", "service", "records", "volume"],
+        )?;
+        let before = self.diags.len();
+        let priced: BTreeSet<(&str, &str, Service)> =
+            cards.iter().map(|c| (c.home.as_str(), c.visited.as_str(), c.service)).collect();
+        let mut out = Vec::new();
+        for (line, rec) in &rows {
+            let line = *line;
+            let get = |c: &str| rec.get(h[c]).unwrap_or("").to_string();
+            let k = self.instant(path, line, "interval_start", &get("interval_start"), span);
+            let service = Service::parse(&get("service"));
+            if service.is_none() {
+                self.push(
+                    path,
+                    Some(line),
+                    "service",
+                    format!("\"{}\" is not data, voice or sms", get("service")),
+                );
+            }
+            let records = self.number(path, line, "records", &get("records"), 0.0);
+            let volume = self.number(path, line, "volume", &get("volume"), 0.0);
+            let (home, visited) = (get("home_carrier"), get("visited_carrier"));
+            if home == visited || home.is_empty() {
+                self.push(
+                    path,
+                    Some(line),
+                    "visited_carrier",
+                    format!("\"{home}\" → \"{visited}\" is not a pair of two carriers"),
+                );
+                continue;
+            }
+            if let (Some(k), Some(service), Some(records), Some(volume)) =
+                (k, service, records, volume)
+            {
+                if !priced.contains(&(home.as_str(), visited.as_str(), service))
+                    && !cards.is_empty()
+                {
+                    self.push(
+                        path,
+                        Some(line),
+                        "service",
+                        format!("no rate card prices {home} → {visited} {}", service.name()),
+                    );
+                    continue;
+                }
+                out.push(Usage {
+                    start_s: start_s + step * k as i64,
+                    home,
+                    visited,
+                    service,
+                    records: records.round() as u64,
+                    volume,
+                });
+            }
+        }
+        (self.diags.len() == before).then_some(out)
+    }
+}

@@ -1,0 +1,301 @@
+//! Validation: the scenario file and everything it names, read and checked into a [`Plan`], or
+//! every problem found, each with the file, the line where there is one, the field and what was
+//! expected, like a compiler; it does not stop at the first.
+//!
+//! The checks are split by what they read: this file holds the scenario file itself (window,
+//! grid, scene, calibration) and puts the plan together; `tables.rs` reads the CSV files;
+//! `resolve.rs` turns the variants' operations into resolved [`super::Change`]s.
+
+use std::path::{Path, PathBuf};
+
+use chrono::DateTime;
+
+use super::file::Scenario;
+use super::plan::{Files, InputFile, Plan, SceneSource, Window};
+use crate::error::Diagnostic;
+
+/// Reads `path` and everything it names; returns the plan, or every problem found (sorted by
+/// file, line and field, without repeats).
+pub fn validate(path: &Path) -> Result<Plan, Vec<Diagnostic>> {
+    let mut v = Validator { diags: Vec::new() };
+    let plan = v.run(path);
+    let mut diags = v.diags;
+    diags.sort();
+    diags.dedup();
+    match plan {
+        Some(p) if diags.is_empty() => Ok(p),
+        _ => Err(diags),
+    }
+}
+
+/// Parses an ISO 8601 instant (with a zone, or UTC without one) to seconds since 1970.
+pub fn parse_instant(s: &str) -> Option<i64> {
+    let t = s.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
+        return Some(d.timestamp());
+    }
+    for f in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"] {
+        if let Ok(d) = chrono::NaiveDateTime::parse_from_str(t, f) {
+            return Some(d.and_utc().timestamp());
+        }
+    }
+    chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc().timestamp())
+}
+
+/// Collects diagnostics while the scenario is read.
+pub(super) struct Validator {
+    pub(super) diags: Vec<Diagnostic>,
+}
+
+/// The window as far as it could be checked (zero intervals when it could not).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Span {
+    pub(super) start_s: i64,
+    pub(super) step: i64,
+    pub(super) intervals: usize,
+}
+
+impl Validator {
+    pub(super) fn push(
+        &mut self,
+        file: &Path,
+        line: Option<usize>,
+        field: &str,
+        message: impl Into<String>,
+    ) {
+        self.diags.push(Diagnostic {
+            file: file.to_path_buf(),
+            line,
+            field: field.to_string(),
+            message: message.into(),
+        });
+    }
+
+    fn run(&mut self, path: &Path) -> Option<Plan> {
+        let scenario = self.read_scenario(path)?;
+        let base = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let input = |p: &Path| InputFile::new(&base, p);
+        let span = self.window(path, &scenario);
+        if !(scenario.grid.cell_m > 0.0 && scenario.grid.cell_m.is_finite()) {
+            self.push(
+                path,
+                None,
+                "grid.cell_m",
+                format!("{} m must be a positive spacing", scenario.grid.cell_m),
+            );
+        }
+        let net = &scenario.network;
+        let hist = &scenario.history;
+        let files = Files {
+            sites: input(&net.sites),
+            cells: input(&net.cells),
+            topology: input(&net.topology),
+            homing: input(&net.homing),
+            traffic: input(&hist.traffic),
+            links: net.links.as_deref().map(input),
+            settlement: hist.settlement.as_deref().map(input),
+            rate_cards: hist.rate_cards.as_deref().map(input),
+            demand_density: hist.demand_density.as_deref().map(input),
+            scene: net.scene.as_deref().filter(|s| *s != "procedural").map(|s| input(s.as_ref())),
+        };
+        let scene = self.scene(path, &scenario, &files);
+        let calibration = self.calibration(path, &scenario, &base);
+
+        // The network.
+        let origin = net.origin.map(|[a, b]| (a, b));
+        let inventory = match radio::inventory::load(&files.sites.path, &files.cells.path, origin) {
+            Ok(i) => Some(i),
+            Err(e) => {
+                self.push(&files.cells.path, None, "inventory", e.to_string());
+                None
+            }
+        };
+        let topology =
+            self.topology(&files.topology.path, files.links.as_ref().map(|l| l.path.clone()));
+        let homing = match (&inventory, &topology) {
+            (Some(inv), Some(topo)) => self.homing(&files.homing.path, inv, topo),
+            _ => None,
+        };
+
+        // The history.
+        let traffic =
+            inventory.as_ref().and_then(|inv| self.traffic(&files.traffic.path, inv, span));
+        let rate_cards = match &files.rate_cards {
+            Some(f) => self.rate_cards(&f.path),
+            None => Some(Vec::new()),
+        };
+        let usage = match &files.settlement {
+            Some(f) => {
+                if files.rate_cards.is_none() {
+                    self.push(
+                        path,
+                        None,
+                        "history.rate_cards",
+                        "settlement load needs rate cards to be priced",
+                    );
+                }
+                self.usage(&f.path, rate_cards.as_deref().unwrap_or(&[]), span)
+            }
+            None => Some(Vec::new()),
+        };
+        let density = match (&files.demand_density, &inventory) {
+            (Some(f), Some(inv)) => self.density(&f.path, inv.origin),
+            _ => Some(Vec::new()),
+        };
+
+        let variants = self.variants(path, &scenario, span, inventory.as_ref(), topology.as_ref());
+        let topology = topology?;
+        let core = topology
+            .node_ids()
+            .into_iter()
+            .find(|&n| topology.node(n).is_ok_and(|x| x.role == transport::topology::Role::Core));
+        Some(Plan {
+            name: scenario.name.clone(),
+            seed: scenario.seed,
+            path: path.to_path_buf(),
+            base,
+            window: Window {
+                start: scenario.window.start.clone(),
+                end: scenario.window.end.clone(),
+                start_s: span.start_s,
+                interval_s: scenario.window.interval_s,
+                intervals: span.intervals,
+            },
+            files,
+            scene: scene?,
+            grid_cell_m: scenario.grid.cell_m,
+            inventory: inventory?,
+            topology,
+            homing: homing?,
+            core,
+            traffic: traffic?,
+            usage: usage?,
+            rate_cards: rate_cards?,
+            density: density?,
+            settlement: scenario.settlement,
+            calibration,
+            variants: variants?,
+        })
+    }
+
+    /// The scenario file, parsed.
+    fn read_scenario(&mut self, path: &Path) -> Option<Scenario> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                self.push(path, None, "scenario", format!("cannot read the scenario: {e}"));
+                return None;
+            }
+        };
+        match toml::from_str(&text) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                let line =
+                    e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+                self.push(path, line, "toml", e.message().to_string());
+                None
+            }
+        }
+    }
+
+    /// The window's start, interval length and number of intervals.
+    fn window(&mut self, path: &Path, scenario: &Scenario) -> Span {
+        let w = &scenario.window;
+        let start = parse_instant(&w.start);
+        let end = parse_instant(&w.end);
+        if start.is_none() {
+            self.push(
+                path,
+                None,
+                "window.start",
+                format!("\"{}\" is not an ISO 8601 instant", w.start),
+            );
+        }
+        if end.is_none() {
+            self.push(
+                path,
+                None,
+                "window.end",
+                format!("\"{}\" is not an ISO 8601 instant", w.end),
+            );
+        }
+        let step = i64::from(w.interval_s);
+        if step == 0 {
+            self.push(path, None, "window.interval_s", "must be positive");
+        }
+        let (start_s, intervals) = match (start, end) {
+            (Some(a), Some(b)) if b > a && step > 0 => {
+                if (b - a) % step != 0 {
+                    self.push(
+                        path,
+                        None,
+                        "window.end",
+                        format!("the window is not a whole number of {step} s intervals"),
+                    );
+                }
+                (a, ((b - a) / step) as usize)
+            }
+            (Some(a), Some(_)) => {
+                self.push(path, None, "window.end", "must be after window.start");
+                (a, 0)
+            }
+            _ => (0, 0),
+        };
+        Span { start_s, step, intervals }
+    }
+
+    /// Where the scene comes from; a named file must exist.
+    fn scene(&mut self, path: &Path, scenario: &Scenario, files: &Files) -> Option<SceneSource> {
+        let Some(written) = scenario.network.scene.as_deref() else {
+            return Some(SceneSource::None);
+        };
+        if written == "procedural" {
+            return Some(SceneSource::Procedural(scenario.network.city.params(scenario.seed)));
+        }
+        let file = files.scene.as_ref()?;
+        if !file.path.is_file() {
+            self.push(
+                path,
+                None,
+                "network.scene",
+                format!(
+                    "{} does not exist (use \"procedural\", a Mitsuba .xml or a GeoJSON file)",
+                    file.path.display()
+                ),
+            );
+            return None;
+        }
+        let ext = file.path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        Some(if ext.eq_ignore_ascii_case("xml") {
+            SceneSource::Mitsuba(file.path.clone())
+        } else {
+            SceneSource::GeoJson(file.path.clone())
+        })
+    }
+
+    /// The calibration model directory, resolved; it must be one, and this build must be able
+    /// to apply it.
+    fn calibration(&mut self, path: &Path, scenario: &Scenario, base: &Path) -> Option<InputFile> {
+        let model = InputFile::new(base, scenario.calibration.as_ref()?);
+        let dir = &model.path;
+        #[cfg(not(feature = "calibrate"))]
+        self.push(
+            path,
+            None,
+            "calibration",
+            "this build of twin cannot apply a calibration model; rebuild with `--features calibrate` (see docs/scenario.md)",
+        );
+        if !dir.join("features.json").is_file() {
+            self.push(
+                path,
+                None,
+                "calibration",
+                format!("{} is not a model directory (from `twin calibrate`)", dir.display()),
+            );
+        }
+        Some(model)
+    }
+}
