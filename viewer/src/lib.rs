@@ -27,12 +27,14 @@ pub mod data;
 pub mod error;
 pub mod headless;
 pub mod render;
+pub mod shapes;
 pub mod ui;
+pub mod view;
 pub mod window;
 
 pub use data::RunData;
 pub use error::ViewError;
-pub use render::{Camera, Compare, Layers, ViewState};
+pub use view::{Camera, Compare, Layers, ViewState};
 
 /// The view a run opens on: the baseline's RSRP at the first interval, the whole area in a
 /// `width × height` frame.

@@ -79,6 +79,16 @@ pub fn paint_overlay(
     area: PxRect,
 ) -> Option<ColourBar> {
     let p = ctx.layer_painter(LayerId::new(Order::Foreground, egui::Id::unique("map overlay")));
+    titles(&p, data, view, area);
+    legend(&p, view, area);
+    if !view.layers.coverage {
+        return None;
+    }
+    Some(colour_bar(ctx, &p, luts, view, area))
+}
+
+/// The title (scenario, what is shown, when), and each panel's variant side by side.
+fn titles(p: &egui::Painter, data: &RunData, view: &ViewState, area: PxRect) {
     let names = data.variant_names();
     let variant = names.get(view.variant).cloned().unwrap_or_default();
     let what = match view.compare {
@@ -88,12 +98,12 @@ pub fn paint_overlay(
     };
     let title =
         format!("{} · {} · {}", data.index.scenario, what, data.interval_label(view.interval));
-    label_box(&p, Pos2::new(area[0] + 8.0, area[1] + 8.0), Align2::LEFT_TOP, &title, 15.0);
+    label_box(p, Pos2::new(area[0] + 8.0, area[1] + 8.0), Align2::LEFT_TOP, &title, 15.0);
     if view.compare == Compare::SideBySide {
         for panel in panels(view, area) {
             let name = names.get(panel.variant).cloned().unwrap_or_default();
             label_box(
-                &p,
+                p,
                 Pos2::new(panel.rect[0] + panel.rect[2] - 8.0, panel.rect[1] + 8.0),
                 Align2::RIGHT_TOP,
                 &name,
@@ -106,12 +116,14 @@ pub fn paint_overlay(
             Stroke::new(2.0, Color32::from_gray(40)),
         );
     }
+}
 
-    // Legend, bottom left.
+/// The legend, bottom left: links and unserved areas, where those layers are on.
+fn legend(p: &egui::Painter, view: &ViewState, area: PxRect) {
     let mut y = area[1] + area[3] - 10.0;
     if view.layers.transport {
         let r = label_box(
-            &p,
+            p,
             Pos2::new(area[0] + 30.0, y),
             Align2::LEFT_BOTTOM,
             "links: utilisation 0 to 100 % (green to red, wider); down",
@@ -130,7 +142,7 @@ pub fn paint_overlay(
     }
     if view.layers.unserved {
         let r = label_box(
-            &p,
+            p,
             Pos2::new(area[0] + 30.0, y),
             Align2::LEFT_BOTTOM,
             "unserved outdoor area",
@@ -145,11 +157,17 @@ pub fn paint_overlay(
             c32(colormap::UNSERVED),
         );
     }
+}
 
-    // The colour bar, bottom right.
-    if !view.layers.coverage {
-        return None;
-    }
+/// The colour bar, bottom right, drawn from the same lookup table as the raster, with its
+/// heading and ticks.
+fn colour_bar(
+    ctx: &egui::Context,
+    p: &egui::Painter,
+    luts: &mut LutTextures,
+    view: &ViewState,
+    area: PxRect,
+) -> ColourBar {
     let difference = view.compare == Compare::Difference;
     let scale = view.field.scale(difference);
     let (bw, bh) = (300.0f32, 16.0f32);
@@ -205,7 +223,7 @@ pub fn paint_overlay(
         }
         Scale::Categorical => {}
     }
-    Some(ColourBar { rect: [bar.min.x, bar.min.y, bar.width(), bar.height()], scale })
+    ColourBar { rect: [bar.min.x, bar.min.y, bar.width(), bar.height()], scale }
 }
 
 /// The keyboard shortcuts, for the help overlay and the documentation.

@@ -207,138 +207,20 @@ impl App {
         let input = gfx.egui.take_egui_input(&gfx.window);
         let ctx = gfx.egui.egui_ctx().clone();
         let mut map_rect = egui::Rect::NOTHING;
-        let mut hover: Option<String> = None;
-        let names = self.data.variant_names();
+        let adapter = gfx.gpu.adapter.clone();
+        let luts = &mut gfx.luts;
         let out = ctx.run_ui(input, |ui| {
             let ctx = ui.ctx().clone();
-            egui::Panel::left("controls").resizable(false).default_size(230.0).show(ui, |ui| {
-                ui.heading(&self.data.index.scenario);
-                ui.label(format!(
-                    "{} variants · {} intervals",
-                    names.len(),
-                    self.data.index.intervals
-                ));
-                ui.separator();
-                ui.label("Variant");
-                egui::ComboBox::from_id_salt("variant")
-                    .selected_text(names.get(self.view.variant).cloned().unwrap_or_default())
-                    .show_ui(ui, |ui| {
-                        for (i, n) in names.iter().enumerate() {
-                            ui.selectable_value(&mut self.view.variant, i, n);
-                        }
-                    });
-                ui.label("Compare with the baseline");
-                ui.radio_value(&mut self.view.compare, Compare::Single, "no (n)");
-                ui.radio_value(&mut self.view.compare, Compare::SideBySide, "side by side (s)");
-                ui.radio_value(&mut self.view.compare, Compare::Difference, "difference (d)");
-                ui.separator();
-                ui.label("Raster");
-                for (k, f) in Field::ALL.iter().enumerate() {
-                    ui.radio_value(&mut self.view.field, *f, format!("{} ({})", f.name(), k + 1));
-                }
-                ui.separator();
-                ui.label("Layers");
-                let l = &mut self.view.layers;
-                ui.checkbox(&mut l.buildings, "buildings (b)");
-                ui.checkbox(&mut l.coverage, "coverage (c)");
-                ui.checkbox(&mut l.unserved, "unserved areas (u)");
-                ui.checkbox(&mut l.sites, "sites and sectors (l)");
-                ui.checkbox(&mut l.transport, "transport (t)");
-                ui.separator();
-                if ui.button("Fit (0)").clicked() {
-                    self.fitted = false;
-                }
-                if ui.button("Help (h)").clicked() {
-                    self.help = !self.help;
-                }
-                ui.separator();
-                ui.small(format!("{} · {:.1} ms/frame", gfx.gpu.adapter, self.frame_ms));
-                for p in &self.problems {
-                    ui.colored_label(egui::Color32::from_rgb(190, 0, 0), p);
-                }
-            });
-            egui::Panel::bottom("time").show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    let label = if self.playing { "pause" } else { "play" };
-                    if ui.button(label).clicked() {
-                        self.playing = !self.playing;
-                    }
-                    ui.label(self.data.interval_label(self.view.interval));
-                    let last = self.data.index.intervals - 1;
-                    ui.spacing_mut().slider_width = (ui.available_width() - 220.0).max(100.0);
-                    ui.add(egui::Slider::new(&mut self.view.interval, 0..=last).show_value(false));
-                    ui.add(egui::Slider::new(&mut self.speed, 1.0..=60.0).text("intervals/s"));
-                });
-            });
-            egui::CentralPanel::default().frame(egui::Frame::NONE).show(ui, |ui| {
-                let rect = ui.max_rect();
-                map_rect = rect;
-                let resp = ui.allocate_rect(rect, egui::Sense::click_and_drag());
-                let m = self.view.camera.m_per_px;
-                if resp.dragged() {
-                    let d = resp.drag_delta();
-                    self.view.camera.cx -= f64::from(d.x) * m;
-                    self.view.camera.cy += f64::from(d.y) * m;
-                }
-                let panel_list =
-                    panels(&self.view, [rect.min.x, rect.min.y, rect.width(), rect.height()]);
-                if let Some(pos) = resp.hover_pos() {
-                    let scroll = ui.input(|i| i.smooth_scroll_delta.y);
-                    for p in &panel_list {
-                        let r = egui::Rect::from_min_size(
-                            egui::pos2(p.rect[0], p.rect[1]),
-                            egui::vec2(p.rect[2], p.rect[3]),
-                        );
-                        if !r.contains(pos) {
-                            continue;
-                        }
-                        let (px, py) = (f64::from(pos.x - r.min.x), f64::from(pos.y - r.min.y));
-                        let (w, h) = (f64::from(r.width()), f64::from(r.height()));
-                        if scroll != 0.0 {
-                            let f = (f64::from(scroll) / 200.0).exp();
-                            self.view.camera.zoom_at(f, px, py, w, h);
-                        }
-                        let (x, y) = self.view.camera.to_world(px, py, w, h);
-                        hover = probe(&self.data, &self.view, p.variant, p.difference, x, y);
-                    }
-                }
-                paint_overlay(
-                    &ctx,
-                    &mut gfx.luts,
-                    &self.data,
-                    &self.view,
-                    [rect.min.x, rect.min.y, rect.width(), rect.height()],
-                );
-                if let (Some(text), Some(pos)) = (&hover, resp.hover_pos()) {
-                    let p = ctx.layer_painter(egui::LayerId::new(
-                        egui::Order::Tooltip,
-                        egui::Id::unique("hover"),
-                    ));
-                    let galley = p.layout_no_wrap(
-                        text.clone(),
-                        egui::FontId::proportional(13.0),
-                        egui::Color32::BLACK,
-                    );
-                    let r = egui::Rect::from_min_size(pos + egui::vec2(14.0, 14.0), galley.size())
-                        .expand(4.0);
-                    p.rect_filled(
-                        r,
-                        3.0,
-                        egui::Color32::from_rgba_unmultiplied(255, 255, 224, 240),
-                    );
-                    p.galley(r.min + egui::vec2(4.0, 4.0), galley, egui::Color32::BLACK);
-                }
-            });
+            egui::Panel::left("controls")
+                .resizable(false)
+                .default_size(230.0)
+                .show(ui, |ui| self.controls(ui, &adapter));
+            egui::Panel::bottom("time").show(ui, |ui| self.time_bar(ui));
+            egui::CentralPanel::default()
+                .frame(egui::Frame::NONE)
+                .show(ui, |ui| map_rect = self.map_panel(ui, &ctx, luts));
             if self.help {
-                egui::Window::new("Keyboard shortcuts").collapsible(false).show(&ctx, |ui| {
-                    egui::Grid::new("keys").striped(true).show(ui, |ui| {
-                        for (k, what) in SHORTCUTS {
-                            ui.monospace(*k);
-                            ui.label(*what);
-                            ui.end_row();
-                        }
-                    });
-                });
+                help_window(&ctx);
             }
             self.keys(
                 &ctx,
@@ -346,6 +228,123 @@ impl App {
                 [map_rect.min.x, map_rect.min.y, map_rect.width(), map_rect.height()],
             );
         });
+        self.present(gfx, &ctx, out, map_rect, t0);
+    }
+
+    /// The side panel: variant, comparison, raster, layers, fit, help, the frame time.
+    fn controls(&mut self, ui: &mut egui::Ui, adapter: &str) {
+        let names = self.data.variant_names();
+        ui.heading(&self.data.index.scenario);
+        ui.label(format!("{} variants · {} intervals", names.len(), self.data.index.intervals));
+        ui.separator();
+        ui.label("Variant");
+        egui::ComboBox::from_id_salt("variant")
+            .selected_text(names.get(self.view.variant).cloned().unwrap_or_default())
+            .show_ui(ui, |ui| {
+                for (i, n) in names.iter().enumerate() {
+                    ui.selectable_value(&mut self.view.variant, i, n);
+                }
+            });
+        ui.label("Compare with the baseline");
+        ui.radio_value(&mut self.view.compare, Compare::Single, "no (n)");
+        ui.radio_value(&mut self.view.compare, Compare::SideBySide, "side by side (s)");
+        ui.radio_value(&mut self.view.compare, Compare::Difference, "difference (d)");
+        ui.separator();
+        ui.label("Raster");
+        for (k, f) in Field::ALL.iter().enumerate() {
+            ui.radio_value(&mut self.view.field, *f, format!("{} ({})", f.name(), k + 1));
+        }
+        ui.separator();
+        ui.label("Layers");
+        let l = &mut self.view.layers;
+        ui.checkbox(&mut l.buildings, "buildings (b)");
+        ui.checkbox(&mut l.coverage, "coverage (c)");
+        ui.checkbox(&mut l.unserved, "unserved areas (u)");
+        ui.checkbox(&mut l.sites, "sites and sectors (l)");
+        ui.checkbox(&mut l.transport, "transport (t)");
+        ui.separator();
+        if ui.button("Fit (0)").clicked() {
+            self.fitted = false;
+        }
+        if ui.button("Help (h)").clicked() {
+            self.help = !self.help;
+        }
+        ui.separator();
+        ui.small(format!("{adapter} · {:.1} ms/frame", self.frame_ms));
+        for p in &self.problems {
+            ui.colored_label(egui::Color32::from_rgb(190, 0, 0), p);
+        }
+    }
+
+    /// The time bar: play, the interval's start, the slider, the speed.
+    fn time_bar(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let label = if self.playing { "pause" } else { "play" };
+            if ui.button(label).clicked() {
+                self.playing = !self.playing;
+            }
+            ui.label(self.data.interval_label(self.view.interval));
+            let last = self.data.index.intervals - 1;
+            ui.spacing_mut().slider_width = (ui.available_width() - 220.0).max(100.0);
+            ui.add(egui::Slider::new(&mut self.view.interval, 0..=last).show_value(false));
+            ui.add(egui::Slider::new(&mut self.speed, 1.0..=60.0).text("intervals/s"));
+        });
+    }
+
+    /// The map: drag to pan, wheel to zoom, the hover text, the overlay; returns its rectangle.
+    fn map_panel(
+        &mut self,
+        ui: &mut egui::Ui,
+        ctx: &egui::Context,
+        luts: &mut crate::ui::LutTextures,
+    ) -> egui::Rect {
+        let rect = ui.max_rect();
+        let resp = ui.allocate_rect(rect, egui::Sense::click_and_drag());
+        let m = self.view.camera.m_per_px;
+        if resp.dragged() {
+            let d = resp.drag_delta();
+            self.view.camera.cx -= f64::from(d.x) * m;
+            self.view.camera.cy += f64::from(d.y) * m;
+        }
+        let mut hover: Option<String> = None;
+        if let Some(pos) = resp.hover_pos() {
+            let scroll = ui.input(|i| i.smooth_scroll_delta.y);
+            let area = [rect.min.x, rect.min.y, rect.width(), rect.height()];
+            for p in &panels(&self.view, area) {
+                let r = egui::Rect::from_min_size(
+                    egui::pos2(p.rect[0], p.rect[1]),
+                    egui::vec2(p.rect[2], p.rect[3]),
+                );
+                if !r.contains(pos) {
+                    continue;
+                }
+                let (px, py) = (f64::from(pos.x - r.min.x), f64::from(pos.y - r.min.y));
+                let (w, h) = (f64::from(r.width()), f64::from(r.height()));
+                if scroll != 0.0 {
+                    let f = (f64::from(scroll) / 200.0).exp();
+                    self.view.camera.zoom_at(f, px, py, w, h);
+                }
+                let (x, y) = self.view.camera.to_world(px, py, w, h);
+                hover = probe(&self.data, &self.view, p.variant, p.difference, x, y);
+            }
+        }
+        let area = [rect.min.x, rect.min.y, rect.width(), rect.height()];
+        paint_overlay(ctx, luts, &self.data, &self.view, area);
+        if let (Some(text), Some(pos)) = (&hover, resp.hover_pos()) {
+            tooltip(ctx, text, pos);
+        }
+        rect
+    }
+
+    /// Draws the frame's map and egui's output into the window and presents it.
+    fn present(
+        &mut self,
+        mut gfx: Gfx,
+        ctx: &egui::Context,
+        out: egui::FullOutput,
+        map_rect: egui::Rect,
+        t0: Instant,
+    ) {
         gfx.egui.handle_platform_output(&gfx.window, out.platform_output);
         let ppp = out.pixels_per_point;
         let primitives = ctx.tessellate(out.shapes, ppp);
@@ -388,6 +387,29 @@ impl App {
         }
         self.gfx = Some(gfx);
     }
+}
+
+/// The hover text beside the pointer.
+fn tooltip(ctx: &egui::Context, text: &str, pos: egui::Pos2) {
+    let p = ctx.layer_painter(egui::LayerId::new(egui::Order::Tooltip, egui::Id::unique("hover")));
+    let galley =
+        p.layout_no_wrap(text.to_string(), egui::FontId::proportional(13.0), egui::Color32::BLACK);
+    let r = egui::Rect::from_min_size(pos + egui::vec2(14.0, 14.0), galley.size()).expand(4.0);
+    p.rect_filled(r, 3.0, egui::Color32::from_rgba_unmultiplied(255, 255, 224, 240));
+    p.galley(r.min + egui::vec2(4.0, 4.0), galley, egui::Color32::BLACK);
+}
+
+/// The keyboard shortcuts' window.
+fn help_window(ctx: &egui::Context) {
+    egui::Window::new("Keyboard shortcuts").collapsible(false).show(ctx, |ui| {
+        egui::Grid::new("keys").striped(true).show(ui, |ui| {
+            for (k, what) in SHORTCUTS {
+                ui.monospace(*k);
+                ui.label(*what);
+                ui.end_row();
+            }
+        });
+    });
 }
 
 impl ApplicationHandler for App {

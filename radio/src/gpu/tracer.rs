@@ -354,6 +354,42 @@ impl GpuTracer {
         Ok(out)
     }
 
+    /// The CPU's Fresnel tables, per material at the transmitter's frequency, as (r_te, r_tm)
+    /// re/im quadruples in one storage buffer.
+    fn reflection_tables(
+        &self,
+        scene: &Scene,
+        tx: &Transmitter,
+    ) -> Result<wgpu::Buffer, RadioError> {
+        // The CPU's Fresnel tables, per material, as (r_te, r_tm) re/im quadruples.
+        let mut tables: Vec<[f32; 4]> =
+            Vec::with_capacity(scene.materials().len().max(1) * ReflectionTable::SIZE);
+        for m in scene.materials() {
+            let t = ReflectionTable::new(&m.at(tx.freq_hz));
+            tables.extend(
+                t.samples()
+                    .map(|(te, tm)| [te.re as f32, te.im as f32, tm.re as f32, tm.im as f32]),
+            );
+        }
+        if tables.is_empty() {
+            tables.push([0.0; 4]);
+        }
+        let table_bytes = (tables.len() * 16) as u64;
+        if table_bytes > self.ctx.limits.max_storage_buffer_binding_size {
+            return Err(gpu_error(format!(
+                "the reflection tables of {} materials take {table_bytes} bytes, more than one \
+                     buffer may hold on {}",
+                scene.materials().len(),
+                self.ctx.adapter
+            )));
+        }
+        Ok(self.buffer(
+            "reflection tables",
+            bytemuck::cast_slice(&tables),
+            wgpu::BufferUsages::STORAGE,
+        ))
+    }
+
     /// The reflected path gain per grid point, by shooting and bouncing rays.
     #[allow(clippy::too_many_arguments)]
     fn reflections(
@@ -378,33 +414,7 @@ impl GpuTracer {
         let bounds = scene.bounds();
         let diag = to_vec3(bounds.max) - to_vec3(bounds.min);
         let t_far = 2.0 * (diag.norm() + (tx.position - to_vec3(bounds.min)).norm()) + 1.0;
-        // The CPU's Fresnel tables, per material, as (r_te, r_tm) re/im quadruples.
-        let mut tables: Vec<[f32; 4]> =
-            Vec::with_capacity(scene.materials().len().max(1) * ReflectionTable::SIZE);
-        for m in scene.materials() {
-            let t = ReflectionTable::new(&m.at(tx.freq_hz));
-            tables.extend(
-                t.samples()
-                    .map(|(te, tm)| [te.re as f32, te.im as f32, tm.re as f32, tm.im as f32]),
-            );
-        }
-        if tables.is_empty() {
-            tables.push([0.0; 4]);
-        }
-        let table_bytes = (tables.len() * 16) as u64;
-        if table_bytes > self.ctx.limits.max_storage_buffer_binding_size {
-            return Err(gpu_error(format!(
-                "the reflection tables of {} materials take {table_bytes} bytes, more than one \
-                 buffer may hold on {}",
-                scene.materials().len(),
-                self.ctx.adapter
-            )));
-        }
-        let tables = self.buffer(
-            "reflection tables",
-            bytemuck::cast_slice(&tables),
-            wgpu::BufferUsages::STORAGE,
-        );
+        let tables = self.reflection_tables(scene, tx)?;
         let layout = self.sbr.get_bind_group_layout(0);
         let rays = cfg.rays as usize;
         let mut cell_first = 0;

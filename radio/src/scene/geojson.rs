@@ -106,8 +106,13 @@ struct Footprint {
     wall: Option<Material>,
 }
 
-/// Rings in file coordinates, height and optional wall material, before projection.
-type RawFootprint = (Vec<Vec<[f64; 2]>>, f64, Option<Material>);
+/// A footprint as the file gives it: rings in the file's coordinates (longitude, latitude or
+/// metres), its height and optional wall material, before the local frame.
+struct RawFootprint {
+    rings: Vec<Vec<[f64; 2]>>,
+    height_m: f64,
+    wall: Option<Material>,
+}
 
 fn geo_err(reason: String) -> SceneError {
     SceneError::GeoJson { path: "(memory)".into(), reason }
@@ -137,93 +142,132 @@ pub fn from_str(text: &str, options: &GeoJsonOptions) -> Result<GeoJsonScene, Sc
     // Collect raw rings (lon/lat or metres) with their heights first, to centre the frame.
     let mut raw: Vec<RawFootprint> = Vec::new();
     for (idx, feature) in features.iter().enumerate() {
-        let Some(geometry) = &feature.geometry else { continue };
-        let polygons: Vec<&Vec<Vec<geojson::Position>>> = match &geometry.value {
-            GeometryValue::Polygon { coordinates } => vec![coordinates],
-            GeometryValue::MultiPolygon { coordinates } => coordinates.iter().collect(),
-            // Points and lines (street furniture, roads) are not buildings.
-            _ => continue,
-        };
-        let props = feature.properties.as_ref();
-        let prop = |key: &str| props.and_then(|p| p.get(key));
-        let height = if let Some(v) = prop(&options.height_property) {
-            number(v).ok_or_else(|| {
-                geo_err(format!(
-                    "feature {idx}: property \"{}\" = {v} is not a number of metres",
-                    options.height_property
-                ))
-            })?
-        } else if let Some(v) = prop(&options.levels_property) {
-            let levels = number(v).ok_or_else(|| {
-                geo_err(format!(
-                    "feature {idx}: property \"{}\" = {v} is not a number",
-                    options.levels_property
-                ))
-            })?;
-            levels * options.storey_m
-        } else if let Some(h) = options.default_height_m {
-            h
-        } else {
-            return Err(geo_err(format!(
-                "feature {idx} has no \"{}\" or \"{}\" property and no default height was given",
-                options.height_property, options.levels_property
-            )));
-        };
-        if !(height.is_finite() && height > 0.0) {
-            return Err(geo_err(format!(
-                "feature {idx}: height {height} m must be finite and > 0"
-            )));
-        }
-        let wall = match prop("material").and_then(|v| v.as_str()) {
-            Some(name) => Some(Material::itu(name)?),
-            None => None,
-        };
-        for poly in polygons {
-            let mut rings = Vec::with_capacity(poly.len());
-            for (r, ring) in poly.iter().enumerate() {
-                let mut pts: Vec<[f64; 2]> = Vec::with_capacity(ring.len());
-                for (k, pos) in ring.iter().enumerate() {
-                    let (Some(&x), Some(&y)) = (pos.as_slice().first(), pos.as_slice().get(1))
-                    else {
-                        return Err(geo_err(format!(
-                            "feature {idx}, ring {r}, position {k}: fewer than 2 coordinates"
-                        )));
-                    };
-                    if !(x.is_finite() && y.is_finite()) {
-                        return Err(geo_err(format!(
-                            "feature {idx}, ring {r}, position {k}: non-finite coordinate"
-                        )));
-                    }
-                    pts.push([x, y]);
-                }
-                if pts.len() > 1 && pts.first() == pts.last() {
-                    pts.pop();
-                }
-                if pts.len() < 3 {
-                    return Err(geo_err(format!(
-                        "feature {idx}, ring {r}: a ring needs at least 3 distinct positions"
-                    )));
-                }
-                rings.push(pts);
-            }
-            raw.push((rings, height, wall.clone()));
-        }
+        raw.extend(raw_footprints(idx, feature, options)?);
     }
     if raw.is_empty() {
         return Err(geo_err("no Polygon or MultiPolygon building footprint found".into()));
     }
+    let (frame, origin) = local_frame(&raw, options)?;
+    let footprints = to_local(raw, frame.as_ref())?;
+    let n_buildings = footprints.len();
+    Ok(GeoJsonScene { scene: extrude(&footprints, options)?, origin, n_buildings })
+}
 
-    // The local frame.
+/// The building footprints of one feature (none for points and lines).
+fn raw_footprints(
+    idx: usize,
+    feature: &geojson::Feature,
+    options: &GeoJsonOptions,
+) -> Result<Vec<RawFootprint>, SceneError> {
+    let Some(geometry) = &feature.geometry else { return Ok(Vec::new()) };
+    let polygons: Vec<&Vec<Vec<geojson::Position>>> = match &geometry.value {
+        GeometryValue::Polygon { coordinates } => vec![coordinates],
+        GeometryValue::MultiPolygon { coordinates } => coordinates.iter().collect(),
+        // Points and lines (street furniture, roads) are not buildings.
+        _ => return Ok(Vec::new()),
+    };
+    let props = feature.properties.as_ref();
+    let height_m = feature_height(idx, props, options)?;
+    let wall = match props.and_then(|p| p.get("material")).and_then(|v| v.as_str()) {
+        Some(name) => Some(Material::itu(name)?),
+        None => None,
+    };
+    let mut out = Vec::with_capacity(polygons.len());
+    for poly in polygons {
+        let rings = poly
+            .iter()
+            .enumerate()
+            .map(|(r, ring)| ring_points(idx, r, ring))
+            .collect::<Result<Vec<_>, _>>()?;
+        out.push(RawFootprint { rings, height_m, wall: wall.clone() });
+    }
+    Ok(out)
+}
+
+/// A feature's height: its height property, its levels times the storey height, or the
+/// default; finite and positive.
+fn feature_height(
+    idx: usize,
+    props: Option<&geojson::JsonObject>,
+    options: &GeoJsonOptions,
+) -> Result<f64, SceneError> {
+    let prop = |key: &str| props.and_then(|p| p.get(key));
+    let height = if let Some(v) = prop(&options.height_property) {
+        number(v).ok_or_else(|| {
+            geo_err(format!(
+                "feature {idx}: property \"{}\" = {v} is not a number of metres",
+                options.height_property
+            ))
+        })?
+    } else if let Some(v) = prop(&options.levels_property) {
+        let levels = number(v).ok_or_else(|| {
+            geo_err(format!(
+                "feature {idx}: property \"{}\" = {v} is not a number",
+                options.levels_property
+            ))
+        })?;
+        levels * options.storey_m
+    } else if let Some(h) = options.default_height_m {
+        h
+    } else {
+        return Err(geo_err(format!(
+            "feature {idx} has no \"{}\" or \"{}\" property and no default height was given",
+            options.height_property, options.levels_property
+        )));
+    };
+    if !(height.is_finite() && height > 0.0) {
+        return Err(geo_err(format!("feature {idx}: height {height} m must be finite and > 0")));
+    }
+    Ok(height)
+}
+
+/// Ring `r` of feature `idx` as distinct points (the closing repeat dropped).
+fn ring_points(
+    idx: usize,
+    r: usize,
+    ring: &[geojson::Position],
+) -> Result<Vec<[f64; 2]>, SceneError> {
+    let mut pts: Vec<[f64; 2]> = Vec::with_capacity(ring.len());
+    for (k, pos) in ring.iter().enumerate() {
+        let (Some(&x), Some(&y)) = (pos.as_slice().first(), pos.as_slice().get(1)) else {
+            return Err(geo_err(format!(
+                "feature {idx}, ring {r}, position {k}: fewer than 2 coordinates"
+            )));
+        };
+        if !(x.is_finite() && y.is_finite()) {
+            return Err(geo_err(format!(
+                "feature {idx}, ring {r}, position {k}: non-finite coordinate"
+            )));
+        }
+        pts.push([x, y]);
+    }
+    if pts.len() > 1 && pts.first() == pts.last() {
+        pts.pop();
+    }
+    if pts.len() < 3 {
+        return Err(geo_err(format!(
+            "feature {idx}, ring {r}: a ring needs at least 3 distinct positions"
+        )));
+    }
+    Ok(pts)
+}
+
+/// The local frame of WGS84 positions (the given origin, or the centre of the footprints'
+/// extent); none for local metres.
+fn local_frame(
+    raw: &[RawFootprint],
+    options: &GeoJsonOptions,
+) -> Result<(Option<LocalFrame>, Option<GeoPoint>), SceneError> {
     let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-    for (rings, _, _) in &raw {
-        for p in rings.iter().flatten() {
+    for fp in raw {
+        for p in fp.rings.iter().flatten() {
             for k in 0..2 {
                 lo[k] = lo[k].min(p[k]);
                 hi[k] = hi[k].max(p[k]);
             }
         }
     }
-    let (frame, origin) = match options.coordinates {
+    Ok(match options.coordinates {
         Coordinates::LocalMetres => (None, None),
         Coordinates::Wgs84 => {
             let origin = match options.origin {
@@ -234,14 +278,22 @@ pub fn from_str(text: &str, options: &GeoJsonOptions) -> Result<GeoJsonScene, Sc
             };
             (Some(LocalFrame::new(origin)), Some(origin))
         }
-    };
+    })
+}
+
+/// The footprints in scene metres.
+fn to_local(
+    raw: Vec<RawFootprint>,
+    frame: Option<&LocalFrame>,
+) -> Result<Vec<Footprint>, SceneError> {
     let mut footprints = Vec::with_capacity(raw.len());
-    for (i, (rings, height_m, wall)) in raw.into_iter().enumerate() {
-        let rings = rings
+    for (i, fp) in raw.into_iter().enumerate() {
+        let rings = fp
+            .rings
             .into_iter()
             .map(|ring| {
                 ring.into_iter()
-                    .map(|[x, y]| match &frame {
+                    .map(|[x, y]| match frame {
                         None => Ok([x, y]),
                         Some(f) => {
                             let p = GeoPoint::new(y, x, 0.0).map_err(|e| {
@@ -256,9 +308,14 @@ pub fn from_str(text: &str, options: &GeoJsonOptions) -> Result<GeoJsonScene, Sc
                     .collect::<Result<Vec<_>, SceneError>>()
             })
             .collect::<Result<Vec<_>, SceneError>>()?;
-        footprints.push(Footprint { rings, height_m, wall });
+        footprints.push(Footprint { rings, height_m: fp.height_m, wall: fp.wall });
     }
+    Ok(footprints)
+}
 
+/// The scene: each footprint's walls and its roof (triangulated with holes), over a ground
+/// rectangle around them all.
+fn extrude(footprints: &[Footprint], options: &GeoJsonOptions) -> Result<Scene, SceneError> {
     let mut builder = SceneBuilder::new();
     let roof = builder.material(options.roof_material.clone());
     let default_wall = builder.material(options.wall_material.clone());
@@ -306,8 +363,7 @@ pub fn from_str(text: &str, options: &GeoJsonOptions) -> Result<GeoJsonScene, Sc
         ],
         vec![[0, 1, 2], [0, 2, 3]],
     )?;
-    let n_buildings = footprints.len();
-    Ok(GeoJsonScene { scene: builder.build(options.scene)?, origin, n_buildings })
+    builder.build(options.scene)
 }
 
 /// Vertical wall quads from z = 0 to `height_m` along every ring edge.

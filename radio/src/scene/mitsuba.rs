@@ -244,115 +244,94 @@ fn finish_bsdf(
     }
 }
 
-fn parse(text: &str) -> Result<(HashMap<String, MaterialSpec>, Vec<ShapeSpec>), String> {
-    let mut reader = quick_xml::Reader::from_str(text);
-    reader.config_mut().trim_text(true);
-    let mut bsdfs: HashMap<String, MaterialSpec> = HashMap::new();
-    let mut shapes = Vec::new();
-    // Element path from the root, to know what a `<string>` or `<ref>` belongs to.
-    let mut path: Vec<String> = Vec::new();
-    let mut shape: Option<ShapeSpec> = None;
-    // The BSDF being read: top-level (with its id) or inline in the current shape.
-    let mut bsdf: Option<(Option<String>, MaterialSpec, usize)> = None;
-    let mut in_to_world = false;
-    let line_of = |pos: u64| text[..(pos as usize).min(text.len())].matches('\n').count() + 1;
-    loop {
-        let pos = reader.buffer_position();
-        let event = reader
-            .read_event()
-            .map_err(|e| format!("line {}: {e}", line_of(reader.error_position())))?;
-        let (e, is_empty) = match &event {
-            Event::Start(e) => (e.clone(), false),
-            Event::Empty(e) => (e.clone(), true),
-            Event::End(_) => {
-                let closed = path.pop();
-                match closed.as_deref() {
-                    Some("shape") => {
-                        if let Some(s) = shape.take() {
-                            shapes.push(s);
-                        }
-                    }
-                    Some("bsdf") => {
-                        if let Some((id, spec, depth)) = bsdf.take() {
-                            if depth == path.len() {
-                                finish_bsdf(spec, id, shape.as_mut(), &mut bsdfs);
-                            } else {
-                                bsdf = Some((id, spec, depth));
-                            }
-                        }
-                    }
-                    Some("transform") => in_to_world = false,
-                    _ => {}
+/// A `<bsdf>` being read: its id (top-level ones), what it says so far, and its depth.
+struct OpenBsdf {
+    id: Option<String>,
+    spec: MaterialSpec,
+    depth: usize,
+}
+
+/// What the parser knows between XML events.
+#[derive(Default)]
+struct ParseState {
+    bsdfs: HashMap<String, MaterialSpec>,
+    shapes: Vec<ShapeSpec>,
+    /// Element path from the root, to know what a `<string>` or `<ref>` belongs to.
+    path: Vec<String>,
+    shape: Option<ShapeSpec>,
+    /// The BSDF being read: top-level (with its id) or inline in the current shape.
+    bsdf: Option<OpenBsdf>,
+    in_to_world: bool,
+}
+
+impl ParseState {
+    /// An element closes.
+    fn close(&mut self) {
+        match self.path.pop().as_deref() {
+            Some("shape") => {
+                if let Some(s) = self.shape.take() {
+                    self.shapes.push(s);
                 }
-                continue;
             }
-            Event::Eof => break,
-            _ => continue,
-        };
+            Some("bsdf") => {
+                if let Some(b) = self.bsdf.take() {
+                    if b.depth == self.path.len() {
+                        finish_bsdf(b.spec, b.id, self.shape.as_mut(), &mut self.bsdfs);
+                    } else {
+                        self.bsdf = Some(b);
+                    }
+                }
+            }
+            Some("transform") => self.in_to_world = false,
+            _ => {}
+        }
+    }
+
+    /// An element opens (`is_empty`: and closes at once) on `line`.
+    fn open(&mut self, e: &BytesStart<'_>, is_empty: bool, line: usize) -> Result<(), String> {
         let name = e.name().as_ref().to_string();
-        let depth = path.len();
+        let depth = self.path.len();
         match name.as_str() {
             "shape" => {
-                shape = Some(ShapeSpec {
-                    id: attr(&e, "id")?,
-                    kind: attr(&e, "type")?.unwrap_or_default(),
-                    line: line_of(pos),
+                self.shape = Some(ShapeSpec {
+                    id: attr(e, "id")?,
+                    kind: attr(e, "type")?.unwrap_or_default(),
+                    line,
                     ..ShapeSpec::default()
                 });
-                if is_empty && let Some(s) = shape.take() {
-                    shapes.push(s);
+                if is_empty && let Some(s) = self.shape.take() {
+                    self.shapes.push(s);
                 }
             }
-            "bsdf" if bsdf.is_none() => {
-                let id = attr(&e, "id")?;
+            "bsdf" if self.bsdf.is_none() => {
+                let id = attr(e, "id")?;
                 let spec = MaterialSpec { id: id.clone(), ..MaterialSpec::default() };
                 if is_empty {
-                    finish_bsdf(spec, id, shape.as_mut(), &mut bsdfs);
+                    finish_bsdf(spec, id, self.shape.as_mut(), &mut self.bsdfs);
                 } else {
-                    bsdf = Some((id, spec, depth));
+                    self.bsdf = Some(OpenBsdf { id, spec, depth });
                 }
             }
-            "string" | "float" => {
-                let key = attr(&e, "name")?.unwrap_or_default();
-                let value = attr(&e, "value")?.unwrap_or_default();
-                if let Some((_, spec, _)) = bsdf.as_mut() {
-                    match (name.as_str(), key.as_str()) {
-                        ("string", "type") => spec.itu_type = Some(value),
-                        ("float", "thickness") => {
-                            spec.thickness_m = Some(value.parse().map_err(|_| {
-                                format!(
-                                    "line {}: thickness \"{value}\" is not a number",
-                                    line_of(pos)
-                                )
-                            })?)
-                        }
-                        _ => {}
-                    }
-                } else if let Some(s) = shape.as_mut()
-                    && name == "string"
-                    && key == "filename"
-                {
-                    s.filename = Some(value);
-                }
-            }
+            "string" | "float" => self.value(e, &name, line)?,
             "ref" => {
-                if let (Some(s), None) = (shape.as_mut(), bsdf.as_ref()) {
-                    let role = attr(&e, "name")?;
+                if let (Some(s), None) = (self.shape.as_mut(), self.bsdf.as_ref()) {
+                    let role = attr(e, "name")?;
                     if role.is_none() || role.as_deref() == Some("bsdf") {
-                        s.material_ref = attr(&e, "id")?;
+                        s.material_ref = attr(e, "id")?;
                     }
                 }
             }
-            "transform" if shape.is_some() && attr(&e, "name")?.as_deref() == Some("to_world") => {
-                in_to_world = true;
-                if let Some(s) = shape.as_mut() {
+            "transform"
+                if self.shape.is_some() && attr(e, "name")?.as_deref() == Some("to_world") =>
+            {
+                self.in_to_world = true;
+                if let Some(s) = self.shape.as_mut() {
                     s.to_world = Some(Matrix4::identity());
                 }
             }
-            _ if in_to_world => {
-                let step =
-                    transform_step(&e).map_err(|err| format!("line {}: {err}", line_of(pos)))?;
-                if let (Some(m), Some(s)) = (step, shape.as_mut()) {
+            _ if self.in_to_world => {
+                let step = transform_step(e).map_err(|err| format!("line {line}: {err}"))?;
+                if let (Some(m), Some(s)) = (step, self.shape.as_mut()) {
                     // Mitsuba applies the steps in document order: each multiplies from the left.
                     s.to_world = Some(m * s.to_world.unwrap_or_else(Matrix4::identity));
                 }
@@ -360,10 +339,54 @@ fn parse(text: &str) -> Result<(HashMap<String, MaterialSpec>, Vec<ShapeSpec>), 
             _ => {}
         }
         if !is_empty {
-            path.push(name);
+            self.path.push(name);
+        }
+        Ok(())
+    }
+
+    /// A `<string>` or `<float>`: a BSDF's ITU type or thickness, or a shape's file name.
+    fn value(&mut self, e: &BytesStart<'_>, name: &str, line: usize) -> Result<(), String> {
+        let key = attr(e, "name")?.unwrap_or_default();
+        let value = attr(e, "value")?.unwrap_or_default();
+        if let Some(b) = self.bsdf.as_mut() {
+            match (name, key.as_str()) {
+                ("string", "type") => b.spec.itu_type = Some(value),
+                ("float", "thickness") => {
+                    b.spec.thickness_m = Some(value.parse().map_err(|_| {
+                        format!("line {line}: thickness \"{value}\" is not a number")
+                    })?)
+                }
+                _ => {}
+            }
+        } else if let Some(s) = self.shape.as_mut()
+            && name == "string"
+            && key == "filename"
+        {
+            s.filename = Some(value);
+        }
+        Ok(())
+    }
+}
+
+fn parse(text: &str) -> Result<(HashMap<String, MaterialSpec>, Vec<ShapeSpec>), String> {
+    let mut reader = quick_xml::Reader::from_str(text);
+    reader.config_mut().trim_text(true);
+    let mut st = ParseState::default();
+    let line_of = |pos: u64| text[..(pos as usize).min(text.len())].matches('\n').count() + 1;
+    loop {
+        let pos = reader.buffer_position();
+        let event = reader
+            .read_event()
+            .map_err(|e| format!("line {}: {e}", line_of(reader.error_position())))?;
+        match &event {
+            Event::Start(e) => st.open(e, false, line_of(pos))?,
+            Event::Empty(e) => st.open(e, true, line_of(pos))?,
+            Event::End(_) => st.close(),
+            Event::Eof => break,
+            _ => {}
         }
     }
-    Ok((bsdfs, shapes))
+    Ok((st.bsdfs, st.shapes))
 }
 
 #[cfg(test)]

@@ -223,76 +223,19 @@ impl SceneBuilder {
                 options.dsm_cell_m
             )));
         }
-        // Large triangles (a ground of two triangles spanning the city, when it cannot be taken
-        // out of the hierarchy as a flat ground) would give every BVH node near the root a box
-        // as large as the scene, and every ray would descend into them. They are split at their edge midpoints until no edge exceeds an eighth of
-        // the scene's extent (or the explicit limit), which keeps the boxes tight.
-        let mut extent = Aabb::EMPTY;
-        for m in &self.meshes {
-            for v in &m.vertices {
-                extent.grow(to_f32(v));
-            }
-        }
-        let span = extent.extent().iter().fold(0.0f32, |a, &b| a.max(b));
-        let max_edge = options.max_triangle_edge_m.unwrap_or((f64::from(span) / 8.0).max(4.0));
-        let mut triangles = Vec::new();
-        let mut planes: Vec<Plane> = Vec::new();
-        let mut plane_keys: HashMap<(u32, [i64; 4]), u32> = HashMap::new();
-        // Area and horizontal extent of each plane, to recognise the ground.
-        let mut plane_area: Vec<f64> = Vec::new();
-        let mut plane_box: Vec<Aabb> = Vec::new();
-        let mut meshes = Vec::with_capacity(self.meshes.len());
-        let mut notes = self.notes;
-        let mut n_degenerate = 0usize;
+        let max_edge = max_triangle_edge(&self.meshes, &options);
+        let mut t = Triangulation::default();
         for (mesh_idx, mesh) in self.meshes.iter().enumerate() {
-            let mut n = 0;
-            for face in &mesh.faces {
-                let [a, b, c] = face.map(|k| mesh.vertices[k as usize]);
-                let cross = (b - a).cross(&(c - a));
-                let area2 = cross.norm();
-                // Slivers below a square millimetre carry no energy and break plane fits.
-                if area2.is_nan() || area2 <= 2e-6 {
-                    n_degenerate += 1;
-                    continue;
-                }
-                let normal = canonical(cross / area2);
-                let offset = normal.dot(&a);
-                // Coplanar triangles of one mesh share a plane: quantise the normal to 1e-4 and
-                // the offset to a millimetre.
-                let key = (
-                    mesh_idx as u32,
-                    [
-                        (normal.x * 1e4).round() as i64,
-                        (normal.y * 1e4).round() as i64,
-                        (normal.z * 1e4).round() as i64,
-                        (offset * 1e3).round() as i64,
-                    ],
-                );
-                let plane = *plane_keys.entry(key).or_insert_with(|| {
-                    planes.push(Plane { normal, offset, material: mesh.material });
-                    plane_area.push(0.0);
-                    plane_box.push(Aabb::EMPTY);
-                    (planes.len() - 1) as u32
-                });
-                plane_area[plane as usize] += 0.5 * area2;
-                for v in [a, b, c] {
-                    plane_box[plane as usize].grow(to_f32(&v));
-                }
-                n += split_into(&mut triangles, [a, b, c], max_edge, &|a, b, c| {
-                    Triangle::new(a, b, c, mesh.material, plane, mesh_idx as u32)
-                });
-            }
-            meshes.push(MeshInfo {
-                name: mesh.name.clone(),
-                material: mesh.material,
-                n_triangles: n,
-            });
+            t.add(mesh_idx, mesh, max_edge);
         }
-        if n_degenerate > 0 {
+        let mut notes = self.notes;
+        if t.n_degenerate > 0 {
             notes.push(format!(
-                "{n_degenerate} degenerate triangles (area below 1 mm²) were dropped"
+                "{} degenerate triangles (area below 1 mm²) were dropped",
+                t.n_degenerate
             ));
         }
+        let Triangulation { mut triangles, planes, plane_area, plane_box, meshes, .. } = t;
         if triangles.is_empty() {
             return Err(SceneError::Empty);
         }
@@ -336,6 +279,89 @@ impl SceneBuilder {
             dsm,
             notes,
             id: NEXT_SCENE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        })
+    }
+}
+
+/// The longest triangle edge the scene keeps. Large triangles (a ground of two triangles
+/// spanning the city, when it cannot be taken out of the hierarchy as a flat ground) would give
+/// every BVH node near the root a box as large as the scene, and every ray would descend into
+/// them. They are split at their edge midpoints until no edge exceeds an eighth of the scene's
+/// extent (or the explicit limit), which keeps the boxes tight.
+fn max_triangle_edge(meshes: &[PendingMesh], options: &SceneOptions) -> f64 {
+    let mut extent = Aabb::EMPTY;
+    for m in meshes {
+        for v in &m.vertices {
+            extent.grow(to_f32(v));
+        }
+    }
+    let span = extent.extent().iter().fold(0.0f32, |a, &b| a.max(b));
+    options.max_triangle_edge_m.unwrap_or((f64::from(span) / 8.0).max(4.0))
+}
+
+/// The meshes' triangles as the scene keeps them, grouped into planes.
+#[derive(Default)]
+struct Triangulation {
+    triangles: Vec<Triangle>,
+    planes: Vec<Plane>,
+    plane_keys: HashMap<(u32, [i64; 4]), u32>,
+    /// Area and horizontal extent of each plane, to recognise the ground.
+    plane_area: Vec<f64>,
+    plane_box: Vec<Aabb>,
+    meshes: Vec<MeshInfo>,
+    n_degenerate: usize,
+}
+
+impl Triangulation {
+    /// Adds mesh `mesh_idx`: its triangles (degenerate ones dropped, large ones split to
+    /// `max_edge`), each on the plane of its mesh it lies in.
+    fn add(&mut self, mesh_idx: usize, mesh: &PendingMesh, max_edge: f64) {
+        let mut n = 0;
+        for face in &mesh.faces {
+            let [a, b, c] = face.map(|k| mesh.vertices[k as usize]);
+            let cross = (b - a).cross(&(c - a));
+            let area2 = cross.norm();
+            // Slivers below a square millimetre carry no energy and break plane fits.
+            if area2.is_nan() || area2 <= 2e-6 {
+                self.n_degenerate += 1;
+                continue;
+            }
+            let normal = canonical(cross / area2);
+            let plane = self.plane(mesh_idx, mesh.material, normal, normal.dot(&a));
+            self.plane_area[plane as usize] += 0.5 * area2;
+            for v in [a, b, c] {
+                self.plane_box[plane as usize].grow(to_f32(&v));
+            }
+            n += split_into(&mut self.triangles, [a, b, c], max_edge, &|a, b, c| {
+                Triangle::new(a, b, c, mesh.material, plane, mesh_idx as u32)
+            });
+        }
+        self.meshes.push(MeshInfo {
+            name: mesh.name.clone(),
+            material: mesh.material,
+            n_triangles: n,
+        });
+    }
+
+    /// The plane of mesh `mesh_idx` with this normal and offset, added on first use. Coplanar
+    /// triangles of one mesh share a plane: the normal is quantised to 1e-4 and the offset to a
+    /// millimetre.
+    fn plane(&mut self, mesh_idx: usize, material: u32, normal: Vec3, offset: f64) -> u32 {
+        let key = (
+            mesh_idx as u32,
+            [
+                (normal.x * 1e4).round() as i64,
+                (normal.y * 1e4).round() as i64,
+                (normal.z * 1e4).round() as i64,
+                (offset * 1e3).round() as i64,
+            ],
+        );
+        let (planes, area, boxes) = (&mut self.planes, &mut self.plane_area, &mut self.plane_box);
+        *self.plane_keys.entry(key).or_insert_with(|| {
+            planes.push(Plane { normal, offset, material });
+            area.push(0.0);
+            boxes.push(Aabb::EMPTY);
+            (planes.len() - 1) as u32
         })
     }
 }

@@ -82,6 +82,43 @@ pub fn read(path: &Path) -> Result<PlyMesh, SceneError> {
 
 /// Parses PLY data held in memory; the error is a sentence saying what is wrong.
 pub fn parse(bytes: &[u8]) -> Result<PlyMesh, String> {
+    let (format, elements, body_start) = header(bytes)?;
+    let body = &bytes[body_start.min(bytes.len())..];
+    let mut reader = match format {
+        Format::BinaryLe => Reader::Binary { bytes: body, pos: 0 },
+        Format::Ascii => Reader::Ascii {
+            words: std::str::from_utf8(body)
+                .map_err(|_| "the ASCII body is not text")?
+                .split_whitespace(),
+        },
+    };
+    let mut mesh = PlyMesh { vertices: vec![], faces: vec![] };
+    let mut saw_vertices = false;
+    let mut saw_faces = false;
+    for el in &elements {
+        match el.name.as_str() {
+            "vertex" => {
+                saw_vertices = true;
+                read_vertices(el, &mut reader, &mut mesh)?;
+            }
+            "face" => {
+                saw_faces = true;
+                read_faces(el, &mut reader, &mut mesh)?;
+            }
+            _ => skip_element(el, &mut reader)?,
+        }
+    }
+    if !saw_vertices {
+        return Err("the header declares no vertex element".into());
+    }
+    if !saw_faces {
+        return Err("the header declares no face element".into());
+    }
+    Ok(mesh)
+}
+
+/// The header: the body's format, the elements in order, and where the body starts.
+fn header(bytes: &[u8]) -> Result<(Format, Vec<Element>, usize), String> {
     const END: &[u8] = b"end_header";
     if !bytes.starts_with(b"ply") {
         return Err("the file does not start with the \"ply\" magic line".into());
@@ -97,186 +134,170 @@ pub fn parse(bytes: &[u8]) -> Result<PlyMesh, String> {
     }
     body_start += 1;
     let header = std::str::from_utf8(&bytes[..end]).map_err(|_| "the header is not text")?;
-
     let mut format = None;
     let mut elements: Vec<Element> = Vec::new();
     for (line_no, line) in header.lines().enumerate().skip(1) {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        match words.as_slice() {
-            [] | ["comment", ..] | ["obj_info", ..] => {}
-            ["format", "binary_little_endian", _] => format = Some(Format::BinaryLe),
-            ["format", "ascii", _] => format = Some(Format::Ascii),
-            ["format", other, ..] => {
-                return Err(format!(
-                    "format \"{other}\" is not supported (use binary_little_endian or ascii)"
-                ));
-            }
-            ["element", name, count] => {
-                let count = count.parse().map_err(|_| {
-                    format!(
-                        "header line {}: element count \"{count}\" is not a number",
-                        line_no + 1
-                    )
-                })?;
-                elements.push(Element { name: name.to_string(), count, properties: vec![] });
-            }
-            ["property", "list", count, item, name] => {
-                let (Some(count), Some(item)) = (Scalar::parse(count), Scalar::parse(item)) else {
-                    return Err(format!(
-                        "header line {}: unknown list type in \"{line}\"",
-                        line_no + 1
-                    ));
-                };
-                let el = elements.last_mut().ok_or_else(|| {
-                    format!("header line {}: property before any element", line_no + 1)
-                })?;
-                el.properties.push(Property::List { name: name.to_string(), count, item });
-            }
-            ["property", ty, name] => {
-                let ty = Scalar::parse(ty).ok_or_else(|| {
-                    format!("header line {}: unknown property type \"{ty}\"", line_no + 1)
-                })?;
-                let el = elements.last_mut().ok_or_else(|| {
-                    format!("header line {}: property before any element", line_no + 1)
-                })?;
-                el.properties.push(Property::Scalar { name: name.to_string(), ty });
-            }
-            _ => return Err(format!("header line {}: cannot understand \"{line}\"", line_no + 1)),
-        }
+        header_line(line, line_no + 1, &mut format, &mut elements)?;
     }
     let format = format.ok_or("the header has no \"format\" line")?;
-    let mut reader = match format {
-        Format::BinaryLe => Reader::Binary { bytes: &bytes[body_start.min(bytes.len())..], pos: 0 },
-        Format::Ascii => Reader::Ascii {
-            words: std::str::from_utf8(&bytes[body_start.min(bytes.len())..])
-                .map_err(|_| "the ASCII body is not text")?
-                .split_whitespace(),
-        },
-    };
+    Ok((format, elements, body_start))
+}
 
-    let mut mesh = PlyMesh { vertices: vec![], faces: vec![] };
-    let mut saw_vertices = false;
-    let mut saw_faces = false;
-    for el in &elements {
-        match el.name.as_str() {
-            "vertex" => {
-                saw_vertices = true;
-                let pos: Vec<Option<usize>> = ["x", "y", "z"]
-                    .iter()
-                    .map(|axis| {
-                        el.properties.iter().position(
-                            |p| matches!(p, Property::Scalar { name, .. } if name == axis),
-                        )
-                    })
-                    .collect();
-                let [Some(px), Some(py), Some(pz)] = pos[..] else {
-                    return Err("the vertex element lacks an x, y or z property".into());
-                };
-                mesh.vertices.reserve(el.count);
-                let mut values = vec![0.0; el.properties.len()];
-                for i in 0..el.count {
-                    for (k, p) in el.properties.iter().enumerate() {
-                        match p {
-                            Property::Scalar { ty, .. } => {
-                                values[k] =
-                                    reader.scalar(*ty).map_err(|e| format!("vertex {i}: {e}"))?
-                            }
-                            Property::List { count, item, .. } => {
-                                let n = reader
-                                    .scalar(*count)
-                                    .map_err(|e| format!("vertex {i}: {e}"))?;
-                                for _ in 0..list_len(n)? {
-                                    reader.scalar(*item).map_err(|e| format!("vertex {i}: {e}"))?;
-                                }
-                            }
-                        }
-                    }
-                    mesh.vertices.push(vec3(values[px], values[py], values[pz]));
+/// One header line (number `n`): a format, an element, or a property of the last element.
+fn header_line(
+    line: &str,
+    n: usize,
+    format: &mut Option<Format>,
+    elements: &mut Vec<Element>,
+) -> Result<(), String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    match words.as_slice() {
+        [] | ["comment", ..] | ["obj_info", ..] => {}
+        ["format", "binary_little_endian", _] => *format = Some(Format::BinaryLe),
+        ["format", "ascii", _] => *format = Some(Format::Ascii),
+        ["format", other, ..] => {
+            return Err(format!(
+                "format \"{other}\" is not supported (use binary_little_endian or ascii)"
+            ));
+        }
+        ["element", name, count] => {
+            let count = count.parse().map_err(|_| {
+                format!("header line {n}: element count \"{count}\" is not a number")
+            })?;
+            elements.push(Element { name: name.to_string(), count, properties: vec![] });
+        }
+        ["property", "list", count, item, name] => {
+            let (Some(count), Some(item)) = (Scalar::parse(count), Scalar::parse(item)) else {
+                return Err(format!("header line {n}: unknown list type in \"{line}\""));
+            };
+            last_properties(elements, n)?.push(Property::List {
+                name: name.to_string(),
+                count,
+                item,
+            });
+        }
+        ["property", ty, name] => {
+            let ty = Scalar::parse(ty)
+                .ok_or_else(|| format!("header line {n}: unknown property type \"{ty}\""))?;
+            last_properties(elements, n)?.push(Property::Scalar { name: name.to_string(), ty });
+        }
+        _ => return Err(format!("header line {n}: cannot understand \"{line}\"")),
+    }
+    Ok(())
+}
+
+/// The properties of the element declared last (header line `n` adds one to it).
+fn last_properties(elements: &mut [Element], n: usize) -> Result<&mut Vec<Property>, String> {
+    elements
+        .last_mut()
+        .map(|e| &mut e.properties)
+        .ok_or_else(|| format!("header line {n}: property before any element"))
+}
+
+/// The vertex element's x, y and z (other properties are read and dropped).
+fn read_vertices(el: &Element, reader: &mut Reader<'_>, mesh: &mut PlyMesh) -> Result<(), String> {
+    let pos: Vec<Option<usize>> = ["x", "y", "z"]
+        .iter()
+        .map(|axis| {
+            el.properties
+                .iter()
+                .position(|p| matches!(p, Property::Scalar { name, .. } if name == axis))
+        })
+        .collect();
+    let [Some(px), Some(py), Some(pz)] = pos[..] else {
+        return Err("the vertex element lacks an x, y or z property".into());
+    };
+    mesh.vertices.reserve(el.count);
+    let mut values = vec![0.0; el.properties.len()];
+    for i in 0..el.count {
+        for (k, p) in el.properties.iter().enumerate() {
+            match p {
+                Property::Scalar { ty, .. } => {
+                    values[k] = reader.scalar(*ty).map_err(|e| format!("vertex {i}: {e}"))?
                 }
-            }
-            "face" => {
-                saw_faces = true;
-                let list = el
-                    .properties
-                    .iter()
-                    .position(|p| matches!(p, Property::List { name, .. } if name == "vertex_indices" || name == "vertex_index"))
-                    .ok_or("the face element lacks a vertex_indices list")?;
-                mesh.faces.reserve(el.count);
-                let mut poly: Vec<u32> = Vec::with_capacity(4);
-                for f in 0..el.count {
-                    for (k, p) in el.properties.iter().enumerate() {
-                        match p {
-                            Property::Scalar { ty, .. } => {
-                                reader.scalar(*ty).map_err(|e| format!("face {f}: {e}"))?;
-                            }
-                            Property::List { count, item, .. } => {
-                                let n = list_len(
-                                    reader.scalar(*count).map_err(|e| format!("face {f}: {e}"))?,
-                                )?;
-                                poly.clear();
-                                for _ in 0..n {
-                                    let v = reader
-                                        .scalar(*item)
-                                        .map_err(|e| format!("face {f}: {e}"))?;
-                                    if k == list {
-                                        if !(v >= 0.0 && v <= f64::from(u32::MAX)) {
-                                            return Err(format!(
-                                                "face {f}: vertex index {v} is not a valid index"
-                                            ));
-                                        }
-                                        poly.push(v as u32);
-                                    }
-                                }
-                                if k == list {
-                                    if poly.len() < 3 {
-                                        return Err(format!(
-                                            "face {f} has {} vertices; a face needs at least 3",
-                                            poly.len()
-                                        ));
-                                    }
-                                    for j in 1..poly.len() - 1 {
-                                        mesh.faces.push([poly[0], poly[j], poly[j + 1]]);
-                                    }
-                                }
-                            }
-                        }
+                Property::List { count, item, .. } => {
+                    let n = reader.scalar(*count).map_err(|e| format!("vertex {i}: {e}"))?;
+                    for _ in 0..list_len(n)? {
+                        reader.scalar(*item).map_err(|e| format!("vertex {i}: {e}"))?;
                     }
                 }
             }
-            _ => {
-                for _ in 0..el.count {
-                    for p in &el.properties {
-                        match p {
-                            Property::Scalar { ty, .. } => {
-                                reader
-                                    .scalar(*ty)
-                                    .map_err(|e| format!("element {}: {e}", el.name))?;
+        }
+        mesh.vertices.push(vec3(values[px], values[py], values[pz]));
+    }
+    Ok(())
+}
+
+/// The face element's vertex lists, fanned into triangles (other properties are dropped).
+fn read_faces(el: &Element, reader: &mut Reader<'_>, mesh: &mut PlyMesh) -> Result<(), String> {
+    let list = el
+        .properties
+        .iter()
+        .position(|p| matches!(p, Property::List { name, .. } if name == "vertex_indices" || name == "vertex_index"))
+        .ok_or("the face element lacks a vertex_indices list")?;
+    mesh.faces.reserve(el.count);
+    let mut poly: Vec<u32> = Vec::with_capacity(4);
+    for f in 0..el.count {
+        for (k, p) in el.properties.iter().enumerate() {
+            let err = |e: String| format!("face {f}: {e}");
+            match p {
+                Property::Scalar { ty, .. } => {
+                    reader.scalar(*ty).map_err(err)?;
+                }
+                Property::List { count, item, .. } => {
+                    let n = list_len(reader.scalar(*count).map_err(err)?)?;
+                    poly.clear();
+                    for _ in 0..n {
+                        let v = reader.scalar(*item).map_err(err)?;
+                        if k == list {
+                            if !(v >= 0.0 && v <= f64::from(u32::MAX)) {
+                                return Err(format!(
+                                    "face {f}: vertex index {v} is not a valid index"
+                                ));
                             }
-                            Property::List { count, item, .. } => {
-                                let n = list_len(
-                                    reader
-                                        .scalar(*count)
-                                        .map_err(|e| format!("element {}: {e}", el.name))?,
-                                )?;
-                                for _ in 0..n {
-                                    reader
-                                        .scalar(*item)
-                                        .map_err(|e| format!("element {}: {e}", el.name))?;
-                                }
-                            }
+                            poly.push(v as u32);
                         }
+                    }
+                    if k == list {
+                        fan(f, &poly, &mut mesh.faces)?;
                     }
                 }
             }
         }
     }
-    if !saw_vertices {
-        return Err("the header declares no vertex element".into());
+    Ok(())
+}
+
+/// Face `f`'s polygon as a fan of triangles from its first vertex.
+fn fan(f: usize, poly: &[u32], faces: &mut Vec<[u32; 3]>) -> Result<(), String> {
+    if poly.len() < 3 {
+        return Err(format!("face {f} has {} vertices; a face needs at least 3", poly.len()));
     }
-    if !saw_faces {
-        return Err("the header declares no face element".into());
+    for j in 1..poly.len() - 1 {
+        faces.push([poly[0], poly[j], poly[j + 1]]);
     }
-    Ok(mesh)
+    Ok(())
+}
+
+/// Reads an element the mesh does not use, so that the next one starts where it should.
+fn skip_element(el: &Element, reader: &mut Reader<'_>) -> Result<(), String> {
+    let err = |e: String| format!("element {}: {e}", el.name);
+    for _ in 0..el.count {
+        for p in &el.properties {
+            match p {
+                Property::Scalar { ty, .. } => {
+                    reader.scalar(*ty).map_err(err)?;
+                }
+                Property::List { count, item, .. } => {
+                    let n = list_len(reader.scalar(*count).map_err(err)?)?;
+                    for _ in 0..n {
+                        reader.scalar(*item).map_err(err)?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn list_len(n: f64) -> Result<usize, String> {
