@@ -11,10 +11,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDateTime};
-use sim_core::geo::{GeoPoint, LocalFrame};
-
 use crate::error::LearnedError;
+
+mod rows;
+
+use rows::{RowOutcome, RowReader};
 
 /// A quantity a measurement row can carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -316,51 +317,15 @@ pub struct Measurements {
     pub origin: Option<(f64, f64)>,
 }
 
-/// Parses a time value.
-fn parse_time(text: &str, convert: Convert) -> Option<f64> {
-    let t = text.trim();
-    let number = || t.parse::<f64>().ok().filter(|x| x.is_finite());
-    match convert {
-        Convert::EpochSeconds => number(),
-        Convert::EpochMillis => number().map(|ms| ms / 1e3),
-        Convert::Scale(f) => number().map(|x| x * f),
-        Convert::Iso8601 => parse_iso(t),
-        _ => match number() {
-            // Epoch milliseconds are beyond 10^11 for any date after 1973.
-            Some(x) if x.abs() > 1e11 => Some(x / 1e3),
-            Some(x) => Some(x),
-            None => parse_iso(t),
-        },
-    }
+/// Which column of the file holds a field, and how its text converts.
+#[derive(Debug, Clone, Copy)]
+struct Column {
+    index: usize,
+    convert: Convert,
 }
 
-fn parse_iso(t: &str) -> Option<f64> {
-    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
-        return Some(d.timestamp_millis() as f64 / 1e3);
-    }
-    for fmt in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y.%m.%d_%H.%M.%S",
-    ] {
-        if let Ok(d) = NaiveDateTime::parse_from_str(t, fmt) {
-            return Some(d.and_utc().timestamp_millis() as f64 / 1e3);
-        }
-    }
-    None
-}
-
-/// Converts a numeric value.
-fn convert_number(x: f64, convert: Convert) -> Option<f64> {
-    match convert {
-        Convert::AsIs | Convert::Iso8601 | Convert::EpochSeconds | Convert::EpochMillis => Some(x),
-        Convert::Scale(f) => Some(x * f),
-        Convert::MilliwattToDbm => (x > 0.0).then(|| 10.0 * x.log10()),
-        Convert::WattToDbm => (x > 0.0).then(|| 10.0 * x.log10() + 30.0),
-    }
-}
+/// The column of every field the file has.
+type Columns = BTreeMap<Field, Column>;
 
 /// Reads a measurement file with `map` (fields it does not name are looked for under their
 /// canonical names).
@@ -384,44 +349,11 @@ pub fn import(
             reason: format!("no header row: {e}"),
         })?
         .clone();
-    let index: BTreeMap<&str, usize> = headers.iter().enumerate().map(|(i, h)| (h, i)).collect();
-    let mut columns: BTreeMap<Field, (usize, Convert)> = BTreeMap::new();
-    for (field, (column, convert)) in &map.entries {
-        let i = index.get(column.as_str()).ok_or_else(|| LearnedError::MissingColumn {
-            path: path.to_path_buf(),
-            field: field.name().to_string(),
-            column: column.clone(),
-            found: headers.iter().collect::<Vec<_>>().join(", "),
-        })?;
-        columns.insert(*field, (*i, *convert));
-    }
-    for field in Field::ALL {
-        if !columns.contains_key(&field)
-            && let Some(&i) = index.get(field.name())
-        {
-            columns.insert(field, (i, Convert::AsIs));
-        }
-    }
-    let geo = columns.contains_key(&Field::Lat) && columns.contains_key(&Field::Lon);
-    let local = columns.contains_key(&Field::X) && columns.contains_key(&Field::Y);
-    if !geo && !local {
-        return Err(LearnedError::Mapping(format!(
-            "{}: no position: map lat and lon (or x_m and y_m) to columns of the file (columns: {})",
-            path.display(),
-            headers.iter().collect::<Vec<_>>().join(", ")
-        )));
-    }
-    if !columns.contains_key(&Field::RsrpDbm) {
-        return Err(LearnedError::Mapping(format!(
-            "{}: no RSRP: map rsrp_dbm to a column of the file (columns: {})",
-            path.display(),
-            headers.iter().collect::<Vec<_>>().join(", ")
-        )));
-    }
+    let columns = find_columns(path, map, &headers)?;
+    check_columns(path, &columns, &headers)?;
+    let mut row_reader = RowReader::new(path, &headers, &columns, options);
     let mut report = ImportReport::default();
     let mut rows = Vec::new();
-    let mut frame: Option<LocalFrame> = None;
-    let mut origin = options.origin;
     for (k, record) in reader.records().enumerate() {
         let line = k + 2;
         let record = record.map_err(|e| LearnedError::Row {
@@ -430,136 +362,76 @@ pub fn import(
             reason: e.to_string(),
         })?;
         report.read += 1;
-        let raw = |f: Field| -> Option<(&str, Convert)> {
-            let (i, c) = columns.get(&f)?;
-            let v = record.get(*i).unwrap_or("").trim();
-            if v.is_empty() || options.sentinels.iter().any(|s| s == v) {
-                None
-            } else {
-                Some((v, *c))
+        match row_reader.read(&record, line)? {
+            RowOutcome::Kept(m) => {
+                rows.push(m);
+                report.kept += 1;
             }
-        };
-        // Numbers: None for missing, Err for invalid, Ok(None) for out of range is reported.
-        let mut invalid: Option<String> = None;
-        let mut out_of_range: Option<Field> = None;
-        let mut num = |f: Field| -> Option<f64> {
-            let (text, convert) = raw(f)?;
-            match text
-                .parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-                .and_then(|x| convert_number(x, convert))
-            {
-                Some(x) => {
-                    let (lo, hi) = f.range();
-                    if x < lo || x > hi {
-                        out_of_range.get_or_insert(f);
-                        None
-                    } else {
-                        Some(x)
-                    }
-                }
-                None => {
-                    invalid.get_or_insert(format!(
-                        "column \"{}\" (field {}): \"{text}\" is not a number",
-                        headers.get(columns[&f].0).unwrap_or(""),
-                        f.name()
-                    ));
-                    None
-                }
-            }
-        };
-        let (lat, lon, x, y) = (num(Field::Lat), num(Field::Lon), num(Field::X), num(Field::Y));
-        let rsrp = num(Field::RsrpDbm);
-        let (sinr, rsrq, dl, lat_ms) =
-            (num(Field::SinrDb), num(Field::RsrqDb), num(Field::DlMbps), num(Field::LatencyMs));
-        if let Some(why) = invalid {
-            if options.drop_invalid {
-                report.drop("rows with a non-numeric value");
-                continue;
-            }
-            return Err(LearnedError::Row {
-                path: path.to_path_buf(),
-                line,
-                reason: format!("{why} (give it as a sentinel, or drop such rows)"),
-            });
+            RowOutcome::Dropped(reason) => report.drop(reason),
         }
-        let time_s = match raw(Field::Time) {
-            None => None,
-            Some((text, convert)) => match parse_time(text, convert) {
-                Some(t) => Some(t),
-                None => {
-                    if options.drop_invalid {
-                        report.drop("rows with an unreadable time");
-                        continue;
-                    }
-                    return Err(LearnedError::Row {
-                        path: path.to_path_buf(),
-                        line,
-                        reason: format!(
-                            "time \"{text}\" is neither ISO 8601 nor epoch seconds or milliseconds"
-                        ),
-                    });
-                }
-            },
-        };
-        let position = match (lat, lon, x, y) {
-            (Some(lat), Some(lon), _, _) => {
-                let f = match frame {
-                    Some(f) => f,
-                    None => {
-                        let (olat, olon) = *origin.get_or_insert((lat, lon));
-                        let o = GeoPoint::new(olat, olon, 0.0)
-                            .map_err(|e| LearnedError::Config(format!("origin: {e}")))?;
-                        let f = LocalFrame::new(o);
-                        frame = Some(f);
-                        f
-                    }
-                };
-                let p = GeoPoint::new(lat, lon, 0.0).map_err(|e| LearnedError::Row {
-                    path: path.to_path_buf(),
-                    line,
-                    reason: e.to_string(),
-                })?;
-                let enu = f.to_enu(&p);
-                Some((enu.east_m, enu.north_m))
-            }
-            (_, _, Some(x), Some(y)) => Some((x, y)),
-            _ => None,
-        };
-        let Some((x_m, y_m)) = position else {
-            match out_of_range {
-                Some(f) => report.drop(format!("with {} out of range", f.name())),
-                None => report.drop("without a position"),
-            }
-            continue;
-        };
-        if rsrp.is_none() {
-            match out_of_range {
-                Some(Field::RsrpDbm) => report.drop("with rsrp_dbm out of range"),
-                _ => report.drop("without RSRP"),
-            }
-            continue;
-        }
-        let cell_id = raw(Field::CellId).map(|(t, _)| t.to_string());
-        rows.push(Measurement {
-            line,
-            time_s,
-            x_m,
-            y_m,
-            cell_id,
-            rsrp_dbm: rsrp,
-            sinr_db: sinr,
-            rsrq_db: rsrq,
-            dl_mbps: dl,
-            latency_ms: lat_ms,
-        });
-        report.kept += 1;
     }
     if rows.is_empty() {
         return Err(LearnedError::NoRows { path: path.to_path_buf(), report: report.to_string() });
     }
-    Ok(Measurements { rows, report, origin })
+    Ok(Measurements { rows, report, origin: row_reader.origin() })
+}
+
+/// The file's column names, for errors.
+fn column_list(headers: &csv::StringRecord) -> String {
+    headers.iter().collect::<Vec<_>>().join(", ")
+}
+
+/// The column of every field: those `map` names (which must exist), then the canonical names
+/// of the others where the file has them.
+fn find_columns(
+    path: &Path,
+    map: &ColumnMap,
+    headers: &csv::StringRecord,
+) -> Result<Columns, LearnedError> {
+    let index: BTreeMap<&str, usize> = headers.iter().enumerate().map(|(i, h)| (h, i)).collect();
+    let mut columns = Columns::new();
+    for (field, (column, convert)) in &map.entries {
+        let i = index.get(column.as_str()).ok_or_else(|| LearnedError::MissingColumn {
+            path: path.to_path_buf(),
+            field: field.name().to_string(),
+            column: column.clone(),
+            found: column_list(headers),
+        })?;
+        columns.insert(*field, Column { index: *i, convert: *convert });
+    }
+    for field in Field::ALL {
+        if !columns.contains_key(&field)
+            && let Some(&i) = index.get(field.name())
+        {
+            columns.insert(field, Column { index: i, convert: Convert::AsIs });
+        }
+    }
+    Ok(columns)
+}
+
+/// A file must have a position (lat and lon, or x and y) and RSRP.
+fn check_columns(
+    path: &Path,
+    columns: &Columns,
+    headers: &csv::StringRecord,
+) -> Result<(), LearnedError> {
+    let geo = columns.contains_key(&Field::Lat) && columns.contains_key(&Field::Lon);
+    let local = columns.contains_key(&Field::X) && columns.contains_key(&Field::Y);
+    if !geo && !local {
+        return Err(LearnedError::Mapping(format!(
+            "{}: no position: map lat and lon (or x_m and y_m) to columns of the file (columns: {})",
+            path.display(),
+            column_list(headers)
+        )));
+    }
+    if !columns.contains_key(&Field::RsrpDbm) {
+        return Err(LearnedError::Mapping(format!(
+            "{}: no RSRP: map rsrp_dbm to a column of the file (columns: {})",
+            path.display(),
+            column_list(headers)
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

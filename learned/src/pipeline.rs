@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::time::Instant;
 
+use burn::prelude::Device;
+
 use crate::Backend;
 use crate::artifact::{Calibrator, Interval, ModelMetrics, SplitRows, check_output, save_dir};
 use crate::dataset::{Dataset, Split, SplitConfig, split};
@@ -119,7 +121,6 @@ pub fn calibrate(
     }
     let s = split(ds, &opts.split)?;
     let device = opts.backend.device()?;
-    let d = ds.width();
     let t0 = Instant::now();
     let train_rows = s.train();
     let (model, normalizer, history) = train(
@@ -127,30 +128,14 @@ pub fn calibrate(
         &opts.training,
         &ds.x,
         &ds.target,
-        d,
+        ds.width(),
         &train_rows,
         s.valid(),
         &device,
         progress,
     )?;
     let training_s = t0.elapsed().as_secs_f64();
-    // Out-of-fold errors, row by row (NaN for test rows).
-    let fixed = opts.training.clone().with_max_epochs(history.best_epoch + 1);
-    let mut oof = vec![f64::NAN; ds.len()];
-    for (k, fold) in s.folds.iter().enumerate() {
-        let (m, norm, _) =
-            train_fixed(&opts.mlp, &fixed, &ds.x, &ds.target, d, &s.all_but(k), &device)?;
-        let c = Calibrator {
-            spec: ds.spec.clone(),
-            normalizer: norm,
-            native: m.to_native()?,
-            interval: Interval::default(),
-        };
-        let pred = c.predict(&ds.x);
-        for &r in fold {
-            oof[r] = f64::from(ds.target[r] - pred[r]);
-        }
-    }
+    let oof = out_of_fold_errors(ds, opts, &s, &device, history.best_epoch + 1)?;
     let conformal_s = t0.elapsed().as_secs_f64() - training_s;
     let mut calibrator = Calibrator {
         spec: ds.spec.clone(),
@@ -159,69 +144,10 @@ pub fn calibrate(
         interval: Interval { level: opts.interval_level, los_db: 0.0, nlos_db: 0.0 },
     };
     let pred = calibrator.predict(&ds.x);
-    // Intervals per line-of-sight group: residuals spread differently with and without it.
-    let los_col = ds
-        .spec
-        .names
-        .iter()
-        .position(|n| n == "los")
-        .ok_or_else(|| LearnedError::Training("no los feature".into()))?;
-    let is_los = |r: usize| ds.x[r * d + los_col] >= 0.5;
-    let calibration: Vec<usize> = (0..ds.len()).filter(|&r| oof[r].is_finite()).collect();
-    let mut groups = Vec::new();
-    let mut covered = 0usize;
-    for (name, los) in [("los", true), ("nlos", false)] {
-        let cal: Vec<f64> =
-            calibration.iter().filter(|&&r| is_los(r) == los).map(|&r| oof[r]).collect();
-        let test: Vec<usize> = s.test.iter().copied().filter(|&r| is_los(r) == los).collect();
-        let half = if cal.len() < MIN_GROUP {
-            // Too few points of the group for a stable quantile: all points calibrate it.
-            conformal_half_width(
-                &calibration.iter().map(|&r| oof[r]).collect::<Vec<_>>(),
-                opts.interval_level,
-            )?
-        } else {
-            conformal_half_width(&cal, opts.interval_level)?
-        };
-        let test_errors = errors(&test, &ds.target, Some(&pred));
-        covered += test_errors.iter().filter(|e| e.abs() <= half).count();
-        if los {
-            calibrator.interval.los_db = half;
-        } else {
-            calibrator.interval.nlos_db = half;
-        }
-        groups.push(IntervalGroup {
-            name: name.into(),
-            half_width_db: half,
-            calibration_points: cal.len(),
-            test_points: test.len(),
-            test_coverage: coverage(&test_errors, half),
-        });
-    }
-    let before = errors(&s.test, &ds.target, None);
-    let after = errors(&s.test, &ds.target, Some(&pred));
-    let per_cell = ds
-        .spec
-        .cells
-        .iter()
-        .enumerate()
-        .filter_map(|(c, id)| {
-            let rows: Vec<usize> = s.test.iter().copied().filter(|&r| ds.serving[r] == c).collect();
-            (!rows.is_empty()).then(|| CellEvaluation {
-                cell: id.clone(),
-                before: ErrorStats::of(&errors(&rows, &ds.target, None)),
-                after: ErrorStats::of(&errors(&rows, &ds.target, Some(&pred))),
-            })
-        })
-        .collect();
-    let evaluation = Evaluation {
-        before: ErrorStats::of(&before),
-        after: ErrorStats::of(&after),
-        per_cell,
-        interval_level: opts.interval_level,
-        interval_groups: groups,
-        interval_coverage: covered as f64 / s.test.len().max(1) as f64,
-    };
+    let intervals = calibrate_intervals(ds, &s, &oof, &pred, opts.interval_level)?;
+    calibrator.interval.los_db = intervals.los_db;
+    calibrator.interval.nlos_db = intervals.nlos_db;
+    let evaluation = evaluate(ds, &s, &pred, opts.interval_level, intervals);
     let metrics = ModelMetrics {
         split_rows: SplitRows {
             train: train_rows.len(),
@@ -245,6 +171,130 @@ pub fn calibrate(
         metrics,
         calibrator,
     })
+}
+
+/// Out-of-fold errors, row by row (NaN for test rows): for every fold, a model trained on the
+/// other folds for `epochs` epochs predicts the fold's rows.
+fn out_of_fold_errors(
+    ds: &Dataset,
+    opts: &CalibrationOptions,
+    s: &Split,
+    device: &Device,
+    epochs: usize,
+) -> Result<Vec<f64>, LearnedError> {
+    let fixed = opts.training.clone().with_max_epochs(epochs);
+    let mut oof = vec![f64::NAN; ds.len()];
+    for (k, fold) in s.folds.iter().enumerate() {
+        let (m, norm, _) =
+            train_fixed(&opts.mlp, &fixed, &ds.x, &ds.target, ds.width(), &s.all_but(k), device)?;
+        let c = Calibrator {
+            spec: ds.spec.clone(),
+            normalizer: norm,
+            native: m.to_native()?,
+            interval: Interval::default(),
+        };
+        let pred = c.predict(&ds.x);
+        for &r in fold {
+            oof[r] = f64::from(ds.target[r] - pred[r]);
+        }
+    }
+    Ok(oof)
+}
+
+/// The calibrated intervals and how they did on the test rows.
+#[derive(Debug)]
+struct IntervalCalibration {
+    /// Half-width in line of sight, dB.
+    los_db: f64,
+    /// Half-width without line of sight, dB.
+    nlos_db: f64,
+    /// Per group, the line-of-sight one first.
+    groups: Vec<IntervalGroup>,
+    /// Test rows inside their group's interval.
+    covered: usize,
+}
+
+/// The interval half-widths per line-of-sight group, from the out-of-fold errors `oof`, and
+/// their coverage of the test rows predicted as `pred`.
+fn calibrate_intervals(
+    ds: &Dataset,
+    s: &Split,
+    oof: &[f64],
+    pred: &[f32],
+    level: f64,
+) -> Result<IntervalCalibration, LearnedError> {
+    // Intervals per line-of-sight group: residuals spread differently with and without it.
+    let los_col = ds
+        .spec
+        .names
+        .iter()
+        .position(|n| n == "los")
+        .ok_or_else(|| LearnedError::Training("no los feature".into()))?;
+    let d = ds.width();
+    let is_los = |r: usize| ds.x[r * d + los_col] >= 0.5;
+    let calibration: Vec<usize> = (0..ds.len()).filter(|&r| oof[r].is_finite()).collect();
+    let mut out = IntervalCalibration { los_db: 0.0, nlos_db: 0.0, groups: Vec::new(), covered: 0 };
+    for (name, los) in [("los", true), ("nlos", false)] {
+        let cal: Vec<f64> =
+            calibration.iter().filter(|&&r| is_los(r) == los).map(|&r| oof[r]).collect();
+        let test: Vec<usize> = s.test.iter().copied().filter(|&r| is_los(r) == los).collect();
+        let half = if cal.len() < MIN_GROUP {
+            // Too few points of the group for a stable quantile: all points calibrate it.
+            conformal_half_width(&calibration.iter().map(|&r| oof[r]).collect::<Vec<_>>(), level)?
+        } else {
+            conformal_half_width(&cal, level)?
+        };
+        let test_errors = errors(&test, &ds.target, Some(pred));
+        out.covered += test_errors.iter().filter(|e| e.abs() <= half).count();
+        if los {
+            out.los_db = half;
+        } else {
+            out.nlos_db = half;
+        }
+        out.groups.push(IntervalGroup {
+            name: name.into(),
+            half_width_db: half,
+            calibration_points: cal.len(),
+            test_points: test.len(),
+            test_coverage: coverage(&test_errors, half),
+        });
+    }
+    Ok(out)
+}
+
+/// The test rows' errors before and after the correction `pred`, overall and per serving cell,
+/// with the intervals' coverage.
+fn evaluate(
+    ds: &Dataset,
+    s: &Split,
+    pred: &[f32],
+    level: f64,
+    intervals: IntervalCalibration,
+) -> Evaluation {
+    let before = errors(&s.test, &ds.target, None);
+    let after = errors(&s.test, &ds.target, Some(pred));
+    let per_cell = ds
+        .spec
+        .cells
+        .iter()
+        .enumerate()
+        .filter_map(|(c, id)| {
+            let rows: Vec<usize> = s.test.iter().copied().filter(|&r| ds.serving[r] == c).collect();
+            (!rows.is_empty()).then(|| CellEvaluation {
+                cell: id.clone(),
+                before: ErrorStats::of(&errors(&rows, &ds.target, None)),
+                after: ErrorStats::of(&errors(&rows, &ds.target, Some(pred))),
+            })
+        })
+        .collect();
+    Evaluation {
+        before: ErrorStats::of(&before),
+        after: ErrorStats::of(&after),
+        per_cell,
+        interval_level: level,
+        interval_groups: intervals.groups,
+        interval_coverage: intervals.covered as f64 / s.test.len().max(1) as f64,
+    }
 }
 
 /// Fewest out-of-fold points a line-of-sight group needs for its own interval.

@@ -163,6 +163,24 @@ fn gaussian(sd: f64) -> Result<Normal<f64>, LearnedError> {
 
 /// Generates a world and its measurements.
 pub fn generate(cfg: &TruthConfig) -> Result<Truth, LearnedError> {
+    validate(cfg)?;
+    let streams = RngStreams::new(cfg.seed);
+    let city = city(&CityParams { seed: cfg.seed, ..cfg.city }, SceneOptions::default())
+        .map_err(|e| LearnedError::Config(format!("procedural city: {e}")))?;
+    let frame = LocalFrame::new(
+        GeoPoint::new(cfg.origin.0, cfg.origin.1, 0.0)
+            .map_err(|e| LearnedError::Config(format!("origin: {e}")))?,
+    );
+    let Deployment { inventory, reality } = deploy(cfg, &city, &frame, &streams)?;
+    let points = street_points(cfg, &city, &streams);
+    let mut rows = measure(cfg, &city, &reality, &points, &streams)?;
+    drop_some_reports(&mut rows, &streams);
+    rows.sort_by(|a, b| a.time_s.total_cmp(&b.time_s));
+    Ok(Truth { city, inventory, reality, rows, config: cfg.clone() })
+}
+
+/// Checks the counts and the deviations.
+fn validate(cfg: &TruthConfig) -> Result<(), LearnedError> {
     if cfg.sites == 0 || cfg.measurements == 0 {
         return Err(LearnedError::Config(
             "the known-truth generator needs at least one site and one measurement".into(),
@@ -183,17 +201,24 @@ pub fn generate(cfg: &TruthConfig) -> Result<Truth, LearnedError> {
     if cfg.shadowing_corr_m.is_nan() || cfg.shadowing_corr_m <= 0.0 {
         return Err(LearnedError::Config("the shadowing correlation distance must be > 0".into()));
     }
-    let streams = RngStreams::new(cfg.seed);
-    let city = city(&CityParams { seed: cfg.seed, ..cfg.city }, SceneOptions::default())
-        .map_err(|e| LearnedError::Config(format!("procedural city: {e}")))?;
-    let frame = LocalFrame::new(
-        GeoPoint::new(cfg.origin.0, cfg.origin.1, 0.0)
-            .map_err(|e| LearnedError::Config(format!("origin: {e}")))?,
-    );
+    Ok(())
+}
 
-    // Sites on the tallest building of each of `sites` vertical strips of the city.
+/// The sites and cells: what the twin is told, and what is really there.
+struct Deployment {
+    inventory: Inventory,
+    reality: Vec<Cell>,
+}
+
+/// Puts three-sector sites on the city; each cell's true antenna is the believed one with an
+/// azimuth and a tilt error.
+fn deploy(
+    cfg: &TruthConfig,
+    city: &City,
+    frame: &LocalFrame,
+    streams: &RngStreams,
+) -> Result<Deployment, LearnedError> {
     let mut rng = streams.stream("sites");
-    let (x0, y0, x1, y1) = city.extent;
     let mut sites = Vec::new();
     let mut believed = Vec::new();
     let mut reality = Vec::new();
@@ -202,31 +227,7 @@ pub fn generate(cfg: &TruthConfig) -> Result<Truth, LearnedError> {
     let (az_err, tilt_err) =
         (gaussian(cfg.azimuth_error_sd_deg)?, gaussian(cfg.tilt_error_sd_deg)?);
     for s in 0..cfg.sites {
-        let (a, b) = (
-            x0 + (x1 - x0) * s as f64 / cfg.sites as f64,
-            x0 + (x1 - x0) * (s + 1) as f64 / cfg.sites as f64,
-        );
-        let mid = |t: &(f64, f64, f64, f64, f64)| (0.5 * (t.0 + t.2), 0.5 * (t.1 + t.3));
-        let inner = |t: &&(f64, f64, f64, f64, f64)| {
-            let (cx, cy) = mid(t);
-            cx >= a && cx < b && cy > y0 + 0.2 * (y1 - y0) && cy < y1 - 0.2 * (y1 - y0)
-        };
-        let top =
-            city.buildings.iter().filter(inner).max_by(|p, q| p.4.total_cmp(&q.4)).ok_or_else(
-                || LearnedError::Config("the city is too small for that many sites".into()),
-            )?;
-        let (cx, cy) = mid(top);
-        let id = format!("S{}", s + 1);
-        let geo = frame.to_geodetic(&Enu { east_m: cx, north_m: cy, up_m: 0.0 });
-        let height = top.4 + 5.0;
-        sites.push(Site {
-            id: id.clone(),
-            lat_lon: Some((geo.lat_deg(), geo.lon_deg())),
-            x_m: cx,
-            y_m: cy,
-            ground_m: 0.0,
-            height_m: height,
-        });
+        let site = site_on_strip(city, frame, s, cfg.sites)?;
         let rotation: f64 = rng.random_range(0.0..120.0);
         for k in 0..3 {
             let orientation = Orientation {
@@ -234,37 +235,74 @@ pub fn generate(cfg: &TruthConfig) -> Result<Truth, LearnedError> {
                 mech_tilt_deg: 2.0,
                 elec_tilt_deg: rng.random_range(4.0..8.0),
             };
-            let cell = |o: Orientation| -> Result<Cell, LearnedError> {
-                Ok(Cell {
-                    id: format!("{id}-{}", k + 1),
-                    site_id: id.clone(),
-                    position: vec3(cx, cy, height),
-                    antenna: Antenna::new(
-                        Pattern::Tr38901(Tr38901::default()),
-                        Polarization::Vertical,
-                        o,
-                    )
-                    .map_err(|e| LearnedError::Config(e.to_string()))?,
-                    tx_power_dbm: 46.0,
-                    freq_hz: 3.5e9,
-                    bandwidth_hz: 100e6,
-                    subcarrier_spacing_hz: 30e3,
-                })
-            };
             let truth = Orientation {
                 azimuth_deg: (orientation.azimuth_deg + az_err.sample(&mut errors))
                     .rem_euclid(360.0),
                 mech_tilt_deg: orientation.mech_tilt_deg + tilt_err.sample(&mut errors),
                 elec_tilt_deg: orientation.elec_tilt_deg,
             };
-            believed.push(cell(orientation)?);
-            reality.push(cell(truth)?);
+            believed.push(sector_cell(&site, k, orientation)?);
+            reality.push(sector_cell(&site, k, truth)?);
             patterns.push("38901".to_string());
         }
+        sites.push(site);
     }
     let inventory = Inventory { sites, cells: believed, patterns, origin: Some(cfg.origin) };
+    Ok(Deployment { inventory, reality })
+}
 
-    // Outdoor points, uniformly over the streets.
+/// Site `s` of `n_sites`: 5 m above the tallest building of the `s`-th vertical strip of the
+/// city (away from its top and bottom fifths).
+fn site_on_strip(
+    city: &City,
+    frame: &LocalFrame,
+    s: usize,
+    n_sites: usize,
+) -> Result<Site, LearnedError> {
+    let (x0, y0, x1, y1) = city.extent;
+    let (a, b) = (
+        x0 + (x1 - x0) * s as f64 / n_sites as f64,
+        x0 + (x1 - x0) * (s + 1) as f64 / n_sites as f64,
+    );
+    let mid = |t: &(f64, f64, f64, f64, f64)| (0.5 * (t.0 + t.2), 0.5 * (t.1 + t.3));
+    let inner = |t: &&(f64, f64, f64, f64, f64)| {
+        let (cx, cy) = mid(t);
+        cx >= a && cx < b && cy > y0 + 0.2 * (y1 - y0) && cy < y1 - 0.2 * (y1 - y0)
+    };
+    let top =
+        city.buildings.iter().filter(inner).max_by(|p, q| p.4.total_cmp(&q.4)).ok_or_else(
+            || LearnedError::Config("the city is too small for that many sites".into()),
+        )?;
+    let (cx, cy) = mid(top);
+    let geo = frame.to_geodetic(&Enu { east_m: cx, north_m: cy, up_m: 0.0 });
+    Ok(Site {
+        id: format!("S{}", s + 1),
+        lat_lon: Some((geo.lat_deg(), geo.lon_deg())),
+        x_m: cx,
+        y_m: cy,
+        ground_m: 0.0,
+        height_m: top.4 + 5.0,
+    })
+}
+
+/// Sector `k` (0-based) of `site`, with its antenna pointing as `o` says.
+fn sector_cell(site: &Site, k: u8, o: Orientation) -> Result<Cell, LearnedError> {
+    Ok(Cell {
+        id: format!("{}-{}", site.id, k + 1),
+        site_id: site.id.clone(),
+        position: vec3(site.x_m, site.y_m, site.height_m),
+        antenna: Antenna::new(Pattern::Tr38901(Tr38901::default()), Polarization::Vertical, o)
+            .map_err(|e| LearnedError::Config(e.to_string()))?,
+        tx_power_dbm: 46.0,
+        freq_hz: 3.5e9,
+        bandwidth_hz: 100e6,
+        subcarrier_spacing_hz: 30e3,
+    })
+}
+
+/// `cfg.measurements` outdoor points, uniformly over the streets, 5 m from the city's edge.
+fn street_points(cfg: &TruthConfig, city: &City, streams: &RngStreams) -> Vec<(f64, f64)> {
+    let (x0, y0, x1, y1) = city.extent;
     let mut prng = streams.stream("points");
     let dsm = city.scene.dsm();
     let mut points = Vec::with_capacity(cfg.measurements);
@@ -275,10 +313,28 @@ pub fn generate(cfg: &TruthConfig) -> Result<Truth, LearnedError> {
             points.push((x, y));
         }
     }
+    points
+}
+
+/// The extra loss of the obstruction class between a point and a cell (none in line of sight).
+fn class_loss_db(cfg: &TruthConfig, link: &crate::features::Link) -> f64 {
+    let class = usize::from(link.obstruction).min(OBSTRUCTION_CLASSES.len() - 1);
+    if link.los >= 1.0 { 0.0 } else { cfg.class_loss_db[class] }
+}
+
+/// What a phone at each point reports of the strongest real cell, with noise and a time; points
+/// that no cell reaches give no row.
+fn measure(
+    cfg: &TruthConfig,
+    city: &City,
+    reality: &[Cell],
+    points: &[(f64, f64)],
+    streams: &RngStreams,
+) -> Result<Vec<TruthRow>, LearnedError> {
     // Reality: the true antennas, traced as deep as the twin traces.
-    let mut world = Twin::new(Some(&city.scene), &reality);
+    let mut world = Twin::new(Some(&city.scene), reality);
     world.trace.max_depth = 2;
-    let table = world.links(&points)?;
+    let table = world.links(points)?;
     let mut field_rng = streams.stream("shadowing");
     let fields: Vec<Field> = reality
         .iter()
@@ -289,16 +345,13 @@ pub fn generate(cfg: &TruthConfig) -> Result<Truth, LearnedError> {
     let mut trng = streams.stream("times");
     let mut rows = Vec::with_capacity(points.len());
     for (p, &(x, y)) in points.iter().enumerate() {
-        let extra: Vec<f64> = (0..reality.len())
+        // The true path gain of every cell: the traced one, plus shadowing, minus class loss.
+        let pg: Vec<f64> = (0..reality.len())
             .map(|c| {
                 let l = table.get(p, c);
-                let class = usize::from(l.obstruction).min(OBSTRUCTION_CLASSES.len() - 1);
-                (if l.los >= 1.0 { 0.0 } else { cfg.class_loss_db[class] }, fields[c].at(x, y))
+                l.path_gain_db + (fields[c].at(x, y) - class_loss_db(cfg, l))
             })
-            .map(|(loss, shadow)| shadow - loss)
             .collect();
-        let pg: Vec<f64> =
-            (0..reality.len()).map(|c| table.get(p, c).path_gain_db + extra[c]).collect();
         let rsrp: Vec<f64> = reality.iter().zip(&pg).map(|(c, &g)| c.rsrp_dbm(g)).collect();
         let Some((serving, &true_rsrp)) = rsrp
             .iter()
@@ -309,9 +362,7 @@ pub fn generate(cfg: &TruthConfig) -> Result<Truth, LearnedError> {
             continue;
         };
         let reported = (true_rsrp + noise.sample(&mut noise_rng)).round();
-        let sinr = sinr_db(&reality, &pg, serving, &world.kpi) + noise.sample(&mut noise_rng);
-        let l = table.get(p, serving);
-        let class = usize::from(l.obstruction).min(OBSTRUCTION_CLASSES.len() - 1);
+        let sinr = sinr_db(reality, &pg, serving, &world.kpi) + noise.sample(&mut noise_rng);
         rows.push(TruthRow {
             x_m: x,
             y_m: y,
@@ -319,13 +370,17 @@ pub fn generate(cfg: &TruthConfig) -> Result<Truth, LearnedError> {
             serving,
             rsrp_dbm: (reported >= -156.0).then_some(reported),
             sinr_db: Some((sinr * 10.0).round() / 10.0),
-            class_loss_db: if l.los >= 1.0 { 0.0 } else { cfg.class_loss_db[class] },
+            class_loss_db: class_loss_db(cfg, table.get(p, serving)),
             shadowing_db: fields[serving].at(x, y),
         });
     }
-    // Some phones report nothing for SINR, or no RSRP at all.
+    Ok(rows)
+}
+
+/// Some phones report nothing for SINR (5 % of rows), or no RSRP at all (1 %).
+fn drop_some_reports(rows: &mut [TruthRow], streams: &RngStreams) {
     let mut mrng = streams.stream("missing");
-    for r in &mut rows {
+    for r in rows {
         if mrng.random_range(0.0..1.0) < 0.05 {
             r.sinr_db = None;
         }
@@ -333,8 +388,6 @@ pub fn generate(cfg: &TruthConfig) -> Result<Truth, LearnedError> {
             r.rsrp_dbm = None;
         }
     }
-    rows.sort_by(|a, b| a.time_s.total_cmp(&b.time_s));
-    Ok(Truth { city, inventory, reality, rows, config: cfg.clone() })
 }
 
 /// The column mapping of the files [`write_files`] writes.

@@ -17,7 +17,7 @@ use std::path::Path;
 use super::{delay_between, imported_link, io_error};
 use crate::error::TopologyError;
 use crate::flow::Demand;
-use crate::topology::{Position, Role, Topology};
+use crate::topology::{NodeId, Position, Role, Topology};
 
 /// Propagation delay of links whose length is unknown (planar or missing coordinates), seconds.
 pub const PLANAR_DELAY_S: f64 = 0.001;
@@ -44,229 +44,316 @@ fn tokens(line: &str) -> Vec<String> {
     line.replace('(', " ( ").replace(')', " ) ").split_whitespace().map(str::to_string).collect()
 }
 
-/// A node read but not yet added: name, coordinate pair, line.
-type PendingNode = (String, Option<(f64, f64)>, usize);
+/// A node read but not yet added: the topology learns the nodes when the NODES section closes,
+/// once it is known whether the coordinates are geographic.
+#[derive(Debug)]
+struct PendingNode {
+    name: String,
+    /// The `( x y )` pair, longitude and latitude if geographic.
+    coords: Option<(f64, f64)>,
+    line: usize,
+}
 
 /// Parses SNDlib text; errors say which line is wrong.
 pub fn parse(text: &str) -> Result<SndlibNetwork, String> {
-    let mut unit = 1e6;
-    let mut section = String::new();
-    let mut topo = Topology::new();
-    let mut demands = Vec::new();
-    let mut rates = Vec::new();
-    let mut saw = (false, false);
-    let mut depth = 0usize;
-    let mut pending_nodes: Vec<PendingNode> = Vec::new();
-    let mut planar = false;
-    let mut defaulted_delay = 0usize;
-    let mut demand_lines = Vec::new();
+    let mut parser = Parser::new();
     for (no, raw) in text.lines().enumerate() {
-        let line_no = no + 1;
         let line = raw.split('#').next().unwrap_or("").trim();
         if line.is_empty() || line.starts_with('?') {
             continue;
         }
-        if section.is_empty() {
-            if let Some(name) = line.strip_suffix('(').map(str::trim) {
-                section = name.to_string();
-                if section == "NODES" {
-                    saw.0 = true;
-                }
-                if section == "LINKS" {
-                    saw.1 = true;
-                }
-                continue;
-            }
-            return Err(format!(
-                "line {line_no}: expected a section such as \"NODES (\", got \"{line}\""
-            ));
+        parser.line(no + 1, line)?;
+    }
+    parser.finish()
+}
+
+/// The state of a pass over an SNDlib file, line by line.
+#[derive(Debug)]
+struct Parser {
+    /// Bit/s per unit of the file's capacities and demands.
+    unit: f64,
+    /// The open section, empty between sections.
+    section: String,
+    topo: Topology,
+    demands: Vec<Demand>,
+    rates: Vec<f64>,
+    /// The line of each demand, for errors found after reading.
+    demand_lines: Vec<usize>,
+    saw_nodes: bool,
+    saw_links: bool,
+    /// Blocks open inside the current section.
+    depth: usize,
+    pending_nodes: Vec<PendingNode>,
+    /// Whether the coordinates are planar drawing coordinates rather than geographic.
+    planar: bool,
+    /// Links given [`PLANAR_DELAY_S`].
+    defaulted_delay: usize,
+}
+
+/// Parses a number, naming `what` and the line if it is not one.
+fn number(s: &str, what: &str, line_no: usize) -> Result<f64, String> {
+    s.parse::<f64>().map_err(|_| format!("line {line_no}: {what} \"{s}\" is not a number"))
+}
+
+impl Parser {
+    fn new() -> Parser {
+        Parser {
+            unit: 1e6,
+            section: String::new(),
+            topo: Topology::new(),
+            demands: Vec::new(),
+            rates: Vec::new(),
+            demand_lines: Vec::new(),
+            saw_nodes: false,
+            saw_links: false,
+            depth: 0,
+            pending_nodes: Vec::new(),
+            planar: false,
+            defaulted_delay: 0,
+        }
+    }
+
+    /// One non-empty line, without its comment.
+    fn line(&mut self, line_no: usize, line: &str) -> Result<(), String> {
+        if self.section.is_empty() {
+            return self.open_section(line_no, line);
         }
         if line == ")" {
-            if depth > 0 {
-                depth -= 1;
-            } else {
-                if section == "NODES" {
-                    // Geographic only if every pair is a longitude and a latitude.
-                    let geographic = pending_nodes.iter().all(|(_, p, _)| {
-                        p.is_none_or(|(lon, lat): (f64, f64)| {
-                            (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)
-                        })
-                    });
-                    for (name, p, no) in pending_nodes.drain(..) {
-                        let position = p.map(|(x, y)| {
-                            if geographic {
-                                Position::Geo { lat_deg: y, lon_deg: x }
-                            } else {
-                                Position::Local { x_m: x, y_m: y }
-                            }
-                        });
-                        topo.add_node(&name, Role::Other, position)
-                            .map_err(|e| format!("line {no}: {e}"))?;
-                    }
-                    planar = !geographic;
-                }
-                section.clear();
-            }
-            continue;
+            return self.close();
         }
         // Blocks nested in a section (ADMISSIBLE_PATHS lists paths per demand) open with a line
         // that leaves a parenthesis unclosed.
         let open = line.matches('(').count() as i64 - line.matches(')').count() as i64;
         if open > 0 {
-            depth += open as usize;
-            continue;
+            self.depth += open as usize;
+            return Ok(());
         }
         let t = tokens(line);
-        let num = |s: &str, what: &str| -> Result<f64, String> {
-            s.parse::<f64>().map_err(|_| format!("line {line_no}: {what} \"{s}\" is not a number"))
-        };
-        match section.as_str() {
-            "META" => {
-                if let [key, eq, value] = &t[..]
-                    && key == "unit"
-                    && eq == "="
-                {
-                    unit = match value.as_str() {
-                        "BITPERSEC" => 1.0,
-                        "KBITPERSEC" => 1e3,
-                        "MBITPERSEC" => 1e6,
-                        "GBITPERSEC" => 1e9,
-                        other => {
-                            return Err(format!("line {line_no}: unknown unit \"{other}\""));
-                        }
-                    };
-                }
-            }
-            "NODES" => {
-                let (name, position) = match &t[..] {
-                    [name, o, x, y, c] if o == "(" && c == ")" => {
-                        let (x, y) = (num(x, "longitude or x")?, num(y, "latitude or y")?);
-                        if !(x.is_finite() && y.is_finite()) {
-                            return Err(format!(
-                                "line {line_no}: node {name}: coordinates must be finite"
-                            ));
-                        }
-                        (name.clone(), Some((x, y)))
-                    }
-                    [name] => (name.clone(), None),
-                    _ => {
-                        return Err(format!(
-                            "line {line_no}: expected \"<node> ( <lon> <lat> )\", got \"{line}\""
-                        ));
-                    }
-                };
-                if pending_nodes.iter().any(|(n, _, _)| *n == name) {
-                    return Err(format!("line {line_no}: node \"{name}\" is defined twice"));
-                }
-                pending_nodes.push((name, position, line_no));
-            }
-            "LINKS" => {
-                // id ( src tgt ) pre_cap pre_cost routing_cost setup_cost ( module_cap module_cost ... )
-                if t.len() < 10
-                    || t[1] != "("
-                    || t[4] != ")"
-                    || t[9] != "("
-                    || t.last().map(String::as_str) != Some(")")
-                {
-                    return Err(format!(
-                        "line {line_no}: expected \"<link> ( <src> <tgt> ) <pre_cap> <pre_cost> <routing_cost> <setup_cost> ( <modules> )\", got \"{line}\""
-                    ));
-                }
-                let id = &t[0];
-                let lookup = |n: &str| {
-                    topo.node_id(n).ok_or_else(|| {
-                        format!("line {line_no}: link {id} refers to unknown node \"{n}\"")
-                    })
-                };
-                let (a, b) = (lookup(&t[2])?, lookup(&t[3])?);
-                let pre = num(&t[5], "pre-installed capacity")?;
-                let routing_cost = num(&t[7], "routing cost")?;
-                let modules = &t[10..t.len() - 1];
-                if !modules.len().is_multiple_of(2) {
-                    return Err(format!(
-                        "line {line_no}: link {id}: modules come in capacity/cost pairs"
-                    ));
-                }
-                let mut largest = 0.0f64;
-                for pair in modules.chunks(2) {
-                    largest = largest.max(num(&pair[0], "module capacity")?);
-                }
-                let capacity = if pre > 0.0 { pre } else { largest } * unit;
-                if capacity.is_nan() || capacity <= 0.0 {
-                    return Err(format!(
-                        "line {line_no}: link {id} has neither a pre-installed capacity nor a module"
-                    ));
-                }
-                let delay = match (planar, delay_between(&topo, a, b)) {
-                    (false, Some(d)) => d,
-                    _ => {
-                        defaulted_delay += 1;
-                        PLANAR_DELAY_S
-                    }
-                };
-                let weight = if routing_cost > 0.0 { routing_cost } else { 1.0 };
-                topo.add_duplex(a, b, imported_link(capacity, delay, weight))
-                    .map_err(|e| format!("line {line_no}: link {id}: {e}"))?;
-            }
-            "DEMANDS" => {
-                // id ( src tgt ) routing_unit value max_path_length
-                if t.len() < 7 || t[1] != "(" || t[4] != ")" {
-                    return Err(format!(
-                        "line {line_no}: expected \"<demand> ( <src> <tgt> ) <routing_unit> <value> <max_path_length>\", got \"{line}\""
-                    ));
-                }
-                let id = &t[0];
-                let lookup = |n: &str| {
-                    topo.node_id(n).ok_or_else(|| {
-                        format!("line {line_no}: demand {id} refers to unknown node \"{n}\"")
-                    })
-                };
-                let (a, b) = (lookup(&t[2])?, lookup(&t[3])?);
-                let value = num(&t[6], "demand value")?;
-                if !(value.is_finite() && value >= 0.0) {
-                    return Err(format!("line {line_no}: demand {id}: value {value} must be >= 0"));
-                }
-                if a == b {
-                    return Err(format!("line {line_no}: demand {id} goes from a node to itself"));
-                }
-                demands.push(Demand { name: id.clone(), src: a, dst: b });
-                demand_lines.push(line_no);
-                rates.push(value * unit);
-            }
-            _ => {} // ADMISSIBLE_PATHS and other sections: not used.
+        match self.section.as_str() {
+            "META" => self.meta_line(line_no, &t),
+            "NODES" => self.node_line(line_no, line, &t),
+            "LINKS" => self.link_line(line_no, line, &t),
+            "DEMANDS" => self.demand_line(line_no, line, &t),
+            _ => Ok(()), // ADMISSIBLE_PATHS and other sections: not used.
         }
     }
-    if !section.is_empty() {
-        return Err(format!("section {section} is not closed with \")\""));
+
+    /// A line between sections, which must open one.
+    fn open_section(&mut self, line_no: usize, line: &str) -> Result<(), String> {
+        let Some(name) = line.strip_suffix('(').map(str::trim) else {
+            return Err(format!(
+                "line {line_no}: expected a section such as \"NODES (\", got \"{line}\""
+            ));
+        };
+        self.section = name.to_string();
+        self.saw_nodes |= self.section == "NODES";
+        self.saw_links |= self.section == "LINKS";
+        Ok(())
     }
-    if !saw.0 || !saw.1 {
-        return Err("an SNDlib network needs NODES and LINKS sections".into());
+
+    /// A line `)`: closes a nested block, or the section (adding the nodes at the end of NODES).
+    fn close(&mut self) -> Result<(), String> {
+        if self.depth > 0 {
+            self.depth -= 1;
+            return Ok(());
+        }
+        if self.section == "NODES" {
+            self.add_pending_nodes()?;
+        }
+        self.section.clear();
+        Ok(())
     }
-    if let Some(k) =
-        crate::routing::first_disconnected(&topo, demands.iter().map(|d| (d.src, d.dst)))
-    {
-        let d = &demands[k];
+
+    /// Adds the nodes read, as geographic positions only if every pair is a longitude and a
+    /// latitude, else as planar ones.
+    fn add_pending_nodes(&mut self) -> Result<(), String> {
+        let geographic = self.pending_nodes.iter().all(|n| {
+            n.coords.is_none_or(|(lon, lat): (f64, f64)| {
+                (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)
+            })
+        });
+        for n in self.pending_nodes.drain(..) {
+            let position = n.coords.map(|(x, y)| {
+                if geographic {
+                    Position::Geo { lat_deg: y, lon_deg: x }
+                } else {
+                    Position::Local { x_m: x, y_m: y }
+                }
+            });
+            self.topo
+                .add_node(&n.name, Role::Other, position)
+                .map_err(|e| format!("line {}: {e}", n.line))?;
+        }
+        self.planar = !geographic;
+        Ok(())
+    }
+
+    /// `unit = <unit>` in META; other keys are ignored.
+    fn meta_line(&mut self, line_no: usize, t: &[String]) -> Result<(), String> {
+        if let [key, eq, value] = t
+            && key == "unit"
+            && eq == "="
+        {
+            self.unit = match value.as_str() {
+                "BITPERSEC" => 1.0,
+                "KBITPERSEC" => 1e3,
+                "MBITPERSEC" => 1e6,
+                "GBITPERSEC" => 1e9,
+                other => return Err(format!("line {line_no}: unknown unit \"{other}\"")),
+            };
+        }
+        Ok(())
+    }
+
+    /// `<node> ( <lon> <lat> )` or `<node>` in NODES.
+    fn node_line(&mut self, line_no: usize, line: &str, t: &[String]) -> Result<(), String> {
+        let (name, coords) = match t {
+            [name, o, x, y, c] if o == "(" && c == ")" => {
+                let (x, y) =
+                    (number(x, "longitude or x", line_no)?, number(y, "latitude or y", line_no)?);
+                if !(x.is_finite() && y.is_finite()) {
+                    return Err(format!("line {line_no}: node {name}: coordinates must be finite"));
+                }
+                (name.clone(), Some((x, y)))
+            }
+            [name] => (name.clone(), None),
+            _ => {
+                return Err(format!(
+                    "line {line_no}: expected \"<node> ( <lon> <lat> )\", got \"{line}\""
+                ));
+            }
+        };
+        if self.pending_nodes.iter().any(|n| n.name == name) {
+            return Err(format!("line {line_no}: node \"{name}\" is defined twice"));
+        }
+        self.pending_nodes.push(PendingNode { name, coords, line: line_no });
+        Ok(())
+    }
+
+    /// The node called `n`, which link or demand `id` (`what`) refers to.
+    fn lookup(&self, n: &str, what: &str, id: &str, line_no: usize) -> Result<NodeId, String> {
+        self.topo
+            .node_id(n)
+            .ok_or_else(|| format!("line {line_no}: {what} {id} refers to unknown node \"{n}\""))
+    }
+
+    /// A LINKS line, which becomes a duplex pair of links.
+    fn link_line(&mut self, line_no: usize, line: &str, t: &[String]) -> Result<(), String> {
+        // id ( src tgt ) pre_cap pre_cost routing_cost setup_cost ( module_cap module_cost ... )
+        if t.len() < 10
+            || t[1] != "("
+            || t[4] != ")"
+            || t[9] != "("
+            || t.last().map(String::as_str) != Some(")")
+        {
+            return Err(format!(
+                "line {line_no}: expected \"<link> ( <src> <tgt> ) <pre_cap> <pre_cost> <routing_cost> <setup_cost> ( <modules> )\", got \"{line}\""
+            ));
+        }
+        let id = &t[0];
+        let a = self.lookup(&t[2], "link", id, line_no)?;
+        let b = self.lookup(&t[3], "link", id, line_no)?;
+        let pre = number(&t[5], "pre-installed capacity", line_no)?;
+        let routing_cost = number(&t[7], "routing cost", line_no)?;
+        let capacity = link_capacity(pre, &t[10..t.len() - 1], id, line_no)? * self.unit;
+        if capacity.is_nan() || capacity <= 0.0 {
+            return Err(format!(
+                "line {line_no}: link {id} has neither a pre-installed capacity nor a module"
+            ));
+        }
+        let delay = match (self.planar, delay_between(&self.topo, a, b)) {
+            (false, Some(d)) => d,
+            _ => {
+                self.defaulted_delay += 1;
+                PLANAR_DELAY_S
+            }
+        };
+        let weight = if routing_cost > 0.0 { routing_cost } else { 1.0 };
+        self.topo
+            .add_duplex(a, b, imported_link(capacity, delay, weight))
+            .map_err(|e| format!("line {line_no}: link {id}: {e}"))?;
+        Ok(())
+    }
+
+    /// A DEMANDS line.
+    fn demand_line(&mut self, line_no: usize, line: &str, t: &[String]) -> Result<(), String> {
+        // id ( src tgt ) routing_unit value max_path_length
+        if t.len() < 7 || t[1] != "(" || t[4] != ")" {
+            return Err(format!(
+                "line {line_no}: expected \"<demand> ( <src> <tgt> ) <routing_unit> <value> <max_path_length>\", got \"{line}\""
+            ));
+        }
+        let id = &t[0];
+        let a = self.lookup(&t[2], "demand", id, line_no)?;
+        let b = self.lookup(&t[3], "demand", id, line_no)?;
+        let value = number(&t[6], "demand value", line_no)?;
+        if !(value.is_finite() && value >= 0.0) {
+            return Err(format!("line {line_no}: demand {id}: value {value} must be >= 0"));
+        }
+        if a == b {
+            return Err(format!("line {line_no}: demand {id} goes from a node to itself"));
+        }
+        self.demands.push(Demand { name: id.clone(), src: a, dst: b });
+        self.demand_lines.push(line_no);
+        self.rates.push(value * self.unit);
+        Ok(())
+    }
+
+    /// Checks what only the whole file can tell, and adds the notes.
+    fn finish(mut self) -> Result<SndlibNetwork, String> {
+        if !self.section.is_empty() {
+            return Err(format!("section {} is not closed with \")\"", self.section));
+        }
+        if !self.saw_nodes || !self.saw_links {
+            return Err("an SNDlib network needs NODES and LINKS sections".into());
+        }
+        self.check_connected()?;
+        if self.defaulted_delay > 0 {
+            let why = if self.planar {
+                "the coordinates are planar, not geographic"
+            } else {
+                "an end node has no coordinates"
+            };
+            self.topo.notes.push(format!(
+                "{} links given a {} ms delay: {why}",
+                self.defaulted_delay,
+                PLANAR_DELAY_S * 1e3
+            ));
+        }
+        Ok(SndlibNetwork { topology: self.topo, demands: self.demands, rates_bps: self.rates })
+    }
+
+    /// Fails on the first demand whose ends the network does not connect.
+    fn check_connected(&self) -> Result<(), String> {
+        let topo = &self.topo;
+        let Some(k) =
+            crate::routing::first_disconnected(topo, self.demands.iter().map(|d| (d.src, d.dst)))
+        else {
+            return Ok(());
+        };
+        let d = &self.demands[k];
         let name = |n| topo.node(n).map(|x| x.name.clone()).unwrap_or_default();
-        return Err(format!(
+        Err(format!(
             "line {}: demand {}: no path from {} to {} (the network does not connect them)",
-            demand_lines[k],
+            self.demand_lines[k],
             d.name,
             name(d.src),
             name(d.dst)
-        ));
+        ))
     }
-    if defaulted_delay > 0 {
-        let why = if planar {
-            "the coordinates are planar, not geographic"
-        } else {
-            "an end node has no coordinates"
-        };
-        topo.notes.push(format!(
-            "{defaulted_delay} links given a {} ms delay: {why}",
-            PLANAR_DELAY_S * 1e3
-        ));
+}
+
+/// A link's capacity in the file's unit: the pre-installed capacity if positive, else the
+/// largest of the `modules` (capacity/cost pairs).
+fn link_capacity(pre: f64, modules: &[String], id: &str, line_no: usize) -> Result<f64, String> {
+    if !modules.len().is_multiple_of(2) {
+        return Err(format!("line {line_no}: link {id}: modules come in capacity/cost pairs"));
     }
-    Ok(SndlibNetwork { topology: topo, demands, rates_bps: rates })
+    let mut largest = 0.0f64;
+    for pair in modules.chunks(2) {
+        largest = largest.max(number(&pair[0], "module capacity", line_no)?);
+    }
+    Ok(if pre > 0.0 { pre } else { largest })
 }
 
 #[cfg(test)]

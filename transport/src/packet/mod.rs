@@ -65,6 +65,8 @@
 //! ```
 
 mod link;
+mod report;
+mod setup;
 mod sim;
 mod tcp;
 

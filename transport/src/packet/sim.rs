@@ -1,5 +1,6 @@
-//! The packet network as a `sim-core` model: sources, links (see `link.rs`), routing, the
-//! what-if timeline, and the report.
+//! The packet network as a `sim-core` model: sources, links (see `link.rs`), routing and the
+//! what-if timeline. Checking the settings and building the network is `setup.rs`; the report of
+//! a finished run is `report.rs`.
 
 use sim_core::stats::DurationHistogram;
 use sim_core::{
@@ -7,22 +8,20 @@ use sim_core::{
 };
 
 use super::link::{LinkState, Verdict, Window};
+use super::setup;
 use super::tcp::TcpSender;
-use super::{
-    FlowReport, FlowSpec, LinkReport, PacketConfig, PacketReport, PacketSize, QueueConfig,
-    QueueLimit, TcpReport, Traffic, config_error,
-};
+use super::{FlowSpec, PacketConfig, PacketReport, QueueConfig, QueueLimit, config_error};
 use crate::error::TrafficError;
 use crate::routing::{Metric, Routing};
 use crate::topology::{LinkId, NodeId, Topology};
 use crate::whatif::Operation;
 
 /// No path.
-const NO_PATH: u32 = u32::MAX;
+pub(super) const NO_PATH: u32 = u32::MAX;
 
 /// A packet in flight. 32 bytes, so that events stay small.
 #[derive(Debug, Clone, Copy)]
-struct Packet {
+pub(super) struct Packet {
     created: u64,
     seq: u32,
     flow: u32,
@@ -36,8 +35,9 @@ struct Packet {
     epoch: u16,
 }
 
+/// The model's events.
 #[derive(Debug, Clone)]
-enum Ev {
+pub(super) enum Ev {
     /// A source's next packet is due (open-loop), or a TCP flow starts.
     Gen(u32),
     /// A packet reaches the far end of a link.
@@ -52,69 +52,72 @@ enum Ev {
     Op(u32),
 }
 
+/// A flow's source and what it needs to produce its next packet.
 #[derive(Debug, Clone)]
-enum Source {
+pub(super) enum Source {
     Poisson { gap: Dist, size: Option<Dist>, fixed: u32 },
     Cbr { gap_ns: f64, next_ns: f64, bytes: u32 },
     OnOff { gap_ns: u64, bytes: u32, on: Dist, off: Dist, on_until: u64 },
     Tcp(Box<TcpSender>),
 }
 
+/// What a flow counts for its report.
 #[derive(Debug, Clone, Default)]
-struct FlowCounters {
-    generated: u64,
-    delivered: u64,
-    lost: u64,
-    unroutable: u64,
-    bytes_received: u64,
-    acked_in_window: u64,
-    delay: DurationHistogram,
+pub(super) struct FlowCounters {
+    pub(super) generated: u64,
+    pub(super) delivered: u64,
+    pub(super) lost: u64,
+    pub(super) unroutable: u64,
+    pub(super) bytes_received: u64,
+    pub(super) acked_in_window: u64,
+    pub(super) delay: DurationHistogram,
 }
 
+/// One flow as the model runs it.
 #[derive(Debug, Clone)]
-struct FlowState {
-    name: String,
-    src: NodeId,
-    dst: NodeId,
-    source: Source,
-    rng: SimRng,
-    path: u32,
-    ack_delay_ns: u64,
-    start_ns: u64,
-    stop_ns: u64,
-    seq: u32,
-    counters: FlowCounters,
+pub(super) struct FlowState {
+    pub(super) name: String,
+    pub(super) src: NodeId,
+    pub(super) dst: NodeId,
+    pub(super) source: Source,
+    pub(super) rng: SimRng,
+    pub(super) path: u32,
+    pub(super) ack_delay_ns: u64,
+    pub(super) start_ns: u64,
+    pub(super) stop_ns: u64,
+    pub(super) seq: u32,
+    pub(super) counters: FlowCounters,
 }
 
 /// The simulated network.
 #[derive(Debug)]
-struct Net {
-    topo: Topology,
-    metric: Metric,
-    links: Vec<LinkState>,
-    link_ends: Vec<(u32, u32)>,
-    node_up: Vec<bool>,
+pub(super) struct Net {
+    pub(super) topo: Topology,
+    pub(super) metric: Metric,
+    pub(super) links: Vec<LinkState>,
+    pub(super) link_ends: Vec<(u32, u32)>,
+    pub(super) node_up: Vec<bool>,
     /// Links fed straight from their single upstream link (see the module docs).
-    chain: Vec<bool>,
-    eager_delivery: bool,
+    pub(super) chain: Vec<bool>,
+    pub(super) eager_delivery: bool,
     /// Whether packets must be checked for failures on arrival.
-    check_failures: bool,
-    paths: Vec<u32>,
-    path_span: Vec<(u32, u16)>,
-    flows: Vec<FlowState>,
-    window: Window,
-    ops: Vec<Operation>,
-    queue_default: Option<QueueConfig>,
-    queue_overrides: Vec<(LinkId, QueueConfig)>,
-    streams: RngStreams,
-    packets: u64,
+    pub(super) check_failures: bool,
+    pub(super) paths: Vec<u32>,
+    pub(super) path_span: Vec<(u32, u16)>,
+    pub(super) flows: Vec<FlowState>,
+    pub(super) window: Window,
+    pub(super) ops: Vec<Operation>,
+    pub(super) queue_default: Option<QueueConfig>,
+    pub(super) queue_overrides: Vec<(LinkId, QueueConfig)>,
+    pub(super) streams: RngStreams,
+    pub(super) packets: u64,
 }
 
-fn ns(d: SimDuration) -> u64 {
+pub(super) fn ns(d: SimDuration) -> u64 {
     d.as_nanos()
 }
 
-fn secs_to_ns(s: f64) -> u64 {
+pub(super) fn secs_to_ns(s: f64) -> u64 {
     (s * 1e9).round().max(0.0) as u64
 }
 
@@ -130,7 +133,7 @@ impl Net {
     }
 
     /// Brings the link states in line with the topology (new links, capacities, failures).
-    fn sync_links(&mut self, now: u64) {
+    pub(super) fn sync_links(&mut self, now: u64) {
         let bound = self.topo.link_bound();
         while self.links.len() < bound {
             let l = LinkId(self.links.len() as u32);
@@ -185,7 +188,7 @@ impl Net {
 
     /// Routes every flow on the current topology; paths are appended to the path table so that
     /// packets in flight keep theirs.
-    fn route(&mut self) {
+    pub(super) fn route(&mut self) {
         let routing = Routing::compute(&self.topo, self.metric);
         for f in 0..self.flows.len() {
             let (src, dst) = (self.flows[f].src, self.flows[f].dst);
@@ -485,6 +488,72 @@ impl Net {
         }
         Ok(())
     }
+
+    /// A TCP ACK of a packet sent at `sent` reaches flow `f`'s sender (ignored if it belongs to
+    /// an earlier epoch), which may then send more.
+    fn on_ack(
+        &mut self,
+        f: usize,
+        epoch: u16,
+        sent: u64,
+        now: u64,
+        sched: &mut Scheduler<Ev>,
+    ) -> Result<(), TrafficError> {
+        let in_window = self.window.contains(now);
+        if let Source::Tcp(s) = &mut self.flows[f].source
+            && s.epoch == epoch
+        {
+            s.on_ack(now, sent);
+            if in_window {
+                self.flows[f].counters.acked_in_window += 1;
+            }
+        }
+        self.tcp_pump(f, now, sched)
+    }
+
+    /// Flow `f`'s sender learns that packet `seq` was lost (ignored if it belongs to an earlier
+    /// epoch).
+    fn on_loss(
+        &mut self,
+        f: usize,
+        epoch: u16,
+        seq: u32,
+        now: u64,
+        sched: &mut Scheduler<Ev>,
+    ) -> Result<(), TrafficError> {
+        if let Source::Tcp(s) = &mut self.flows[f].source
+            && s.epoch == epoch
+        {
+            s.on_loss(now, seq);
+        }
+        self.tcp_pump(f, now, sched)
+    }
+
+    /// Flow `f`'s retransmission timer is due: it times out if nothing has progressed for a
+    /// whole RTO since, else it is re-armed for the deadline that progress moved.
+    fn on_rto(
+        &mut self,
+        f: usize,
+        now: u64,
+        sched: &mut Scheduler<Ev>,
+    ) -> Result<(), TrafficError> {
+        let Source::Tcp(s) = &mut self.flows[f].source else { return Ok(()) };
+        s.rto_pending = false;
+        if s.in_flight == 0 {
+            return self.tcp_pump(f, now, sched);
+        }
+        let deadline = s.last_progress + s.rto_ns;
+        if now >= deadline {
+            s.on_timeout(now);
+            self.tcp_pump(f, now, sched)
+        } else {
+            s.rto_pending = true;
+            sched
+                .schedule_at(SimTime::from_nanos(deadline), Ev::Rto(f as u32))
+                .map_err(|e| config_error(e.to_string()))?;
+            Ok(())
+        }
+    }
 }
 
 impl Model for Net {
@@ -496,47 +565,9 @@ impl Model for Net {
         match event {
             Ev::Arrive(pkt) => self.on_arrive(pkt, now, sched),
             Ev::Gen(f) => self.on_gen(f as usize, now, sched),
-            Ev::Ack { flow, epoch, sent } => {
-                let f = flow as usize;
-                let in_window = self.window.contains(now);
-                if let Source::Tcp(s) = &mut self.flows[f].source
-                    && s.epoch == epoch
-                {
-                    s.on_ack(now, sent);
-                    if in_window {
-                        self.flows[f].counters.acked_in_window += 1;
-                    }
-                }
-                self.tcp_pump(f, now, sched)
-            }
-            Ev::Loss { flow, epoch, seq } => {
-                let f = flow as usize;
-                if let Source::Tcp(s) = &mut self.flows[f].source
-                    && s.epoch == epoch
-                {
-                    s.on_loss(now, seq);
-                }
-                self.tcp_pump(f, now, sched)
-            }
-            Ev::Rto(flow) => {
-                let f = flow as usize;
-                let Source::Tcp(s) = &mut self.flows[f].source else { return Ok(()) };
-                s.rto_pending = false;
-                if s.in_flight == 0 {
-                    return self.tcp_pump(f, now, sched);
-                }
-                let deadline = s.last_progress + s.rto_ns;
-                if now >= deadline {
-                    s.on_timeout(now);
-                    self.tcp_pump(f, now, sched)
-                } else {
-                    s.rto_pending = true;
-                    sched
-                        .schedule_at(SimTime::from_nanos(deadline), Ev::Rto(flow))
-                        .map_err(|e| config_error(e.to_string()))?;
-                    Ok(())
-                }
-            }
+            Ev::Ack { flow, epoch, sent } => self.on_ack(flow as usize, epoch, sent, now, sched),
+            Ev::Loss { flow, epoch, seq } => self.on_loss(flow as usize, epoch, seq, now, sched),
+            Ev::Rto(flow) => self.on_rto(flow as usize, now, sched),
             Ev::Op(i) => self.on_op(i as usize, now, sched),
         }
     }
@@ -564,216 +595,12 @@ impl PacketSimulation {
         flows: &[FlowSpec],
         cfg: &PacketConfig,
     ) -> Result<PacketSimulation, TrafficError> {
-        let start = ns(cfg.warmup);
-        let end = start
-            .checked_add(ns(cfg.duration))
-            .ok_or_else(|| config_error("warm-up plus duration overflows simulated time"))?;
-        if cfg.duration.is_zero() {
-            return Err(config_error("the measured duration must be > 0"));
-        }
-        let bin = match cfg.queue_bin {
-            Some(b) if b.is_zero() => {
-                return Err(config_error("the queue time-series bin must be > 0"));
-            }
-            Some(b) => ns(b),
-            None => (end - start).div_ceil(200).max(1),
-        };
-        if (end - start).div_ceil(bin) > 10_000_000 {
-            return Err(config_error(
-                "more than 10 million queue time-series bins per link; choose a wider bin",
-            ));
-        }
-        let queues = cfg
-            .queue_overrides
-            .iter()
-            .map(|(l, q)| (Some(*l), q))
-            .chain(cfg.default_queue.as_ref().map(|q| (None, q)));
-        for (l, q) in queues {
-            if let Some(l) = l
-                && topo.link(l).is_err()
-            {
-                return Err(config_error(format!(
-                    "a queue setting names link #{}, which does not exist",
-                    l.0
-                )));
-            }
-            if let Some(red) = &q.red {
-                red.validate().map_err(config_error)?;
-            }
-            if q.limit == QueueLimit::Packets(0) || q.limit == QueueLimit::Bytes(0) {
-                return Err(config_error("a queue must hold at least one packet"));
-            }
-        }
-        for (at, op) in cfg.timeline.iter() {
-            if at.as_nanos() >= end {
-                return Err(config_error(format!(
-                    "what-if operation at {at} is after the end of the run ({})",
-                    SimTime::from_nanos(end)
-                )));
-            }
-            op.check(topo).map_err(|e| config_error(format!("what-if operation at {at}: {e}")))?;
-        }
-        if topo.node_bound() > usize::from(u16::MAX) {
-            return Err(config_error(format!(
-                "the packet model takes topologies of up to {} nodes; this one has {}",
-                u16::MAX,
-                topo.node_bound()
-            )));
-        }
-        let streams = RngStreams::new(cfg.seed);
-        let mut states = Vec::with_capacity(flows.len());
-        if flows.len() >= u32::MAX as usize {
-            return Err(config_error("too many flows"));
-        }
-        for (i, f) in flows.iter().enumerate() {
-            let bad =
-                |reason: String| TrafficError::BadSource { source_name: f.name.clone(), reason };
-            for n in [f.src, f.dst] {
-                if topo.node(n).is_err() {
-                    return Err(TrafficError::UnknownNode {
-                        demand: f.name.clone(),
-                        node: format!("#{}", n.0),
-                    });
-                }
-            }
-            if f.src == f.dst {
-                return Err(TrafficError::SelfDemand {
-                    demand: f.name.clone(),
-                    node: topo.node(f.src).map(|n| n.name.clone()).unwrap_or_default(),
-                });
-            }
-            f.traffic.validate().map_err(bad)?;
-            let start_ns = ns(f.start);
-            let stop_ns = f.stop.map_or(end, |s| ns(s).min(end));
-            if stop_ns <= start_ns && f.stop.is_some() {
-                return Err(bad(format!(
-                    "stops at {} s, not after its start at {} s",
-                    stop_ns as f64 / 1e9,
-                    start_ns as f64 / 1e9
-                )));
-            }
-            let dist_err = |e: sim_core::DistError| bad(e.to_string());
-            let source = match f.traffic {
-                Traffic::Poisson { rate_pps, size } => Source::Poisson {
-                    gap: Dist::exponential(rate_pps).map_err(dist_err)?,
-                    size: match size {
-                        PacketSize::Fixed(_) => None,
-                        PacketSize::Exponential { mean_bytes } => {
-                            Some(Dist::exponential_mean(mean_bytes).map_err(dist_err)?)
-                        }
-                    },
-                    fixed: match size {
-                        PacketSize::Fixed(b) => b,
-                        PacketSize::Exponential { .. } => 0,
-                    },
-                },
-                Traffic::Cbr { rate_pps, size_bytes } => Source::Cbr {
-                    gap_ns: 1e9 / rate_pps,
-                    next_ns: start_ns as f64,
-                    bytes: size_bytes,
-                },
-                Traffic::OnOff { peak_pps, size_bytes, mean_on_s, mean_off_s, shape } => {
-                    let scale = |mean: f64| mean * (shape - 1.0) / shape;
-                    Source::OnOff {
-                        gap_ns: secs_to_ns(1.0 / peak_pps).max(1),
-                        bytes: size_bytes,
-                        on: Dist::pareto(scale(mean_on_s), shape).map_err(dist_err)?,
-                        off: Dist::pareto(scale(mean_off_s), shape).map_err(dist_err)?,
-                        on_until: 0,
-                    }
-                }
-                Traffic::Tcp(c) => Source::Tcp(Box::new(TcpSender::new(c))),
-            };
-            states.push(FlowState {
-                name: f.name.clone(),
-                src: f.src,
-                dst: f.dst,
-                source,
-                rng: streams.indexed("flow", i as u64),
-                path: NO_PATH,
-                ack_delay_ns: 0,
-                start_ns,
-                stop_ns,
-                seq: 0,
-                counters: FlowCounters::default(),
-            });
-        }
-        let static_network = cfg.timeline.is_empty();
-        let lookahead = cfg.lookahead && static_network;
-        let mut net = Net {
-            topo: topo.clone(),
-            metric: cfg.metric,
-            links: Vec::new(),
-            link_ends: Vec::new(),
-            node_up: Vec::new(),
-            chain: Vec::new(),
-            eager_delivery: lookahead,
-            check_failures: !static_network,
-            paths: Vec::new(),
-            path_span: Vec::new(),
-            flows: states,
-            window: Window { start, end, bin },
-            ops: cfg.timeline.iter().map(|(_, op)| op.clone()).collect(),
-            queue_default: cfg.default_queue,
-            queue_overrides: cfg.queue_overrides.clone(),
-            streams,
-            packets: 0,
-        };
-        net.sync_links(0);
-        net.route();
-        // A link can be fed straight from upstream when every packet reaching it comes from the
-        // same upstream link (none starts there): its arrivals are then in that link's departure
-        // order, which is time order.
-        if lookahead {
-            let mut feeder: Vec<Option<u32>> = vec![None; net.links.len()];
-            let mut mixed = vec![false; net.links.len()];
-            for f in &net.flows {
-                if f.path == NO_PATH {
-                    continue;
-                }
-                let (s, n) = net.path_span[f.path as usize];
-                let p = &net.paths[s as usize..s as usize + n as usize];
-                for (h, &l) in p.iter().enumerate() {
-                    let up = if h == 0 { u32::MAX } else { p[h - 1] };
-                    match feeder[l as usize] {
-                        None => feeder[l as usize] = Some(up),
-                        Some(x) if x != up => mixed[l as usize] = true,
-                        _ => {}
-                    }
-                }
-            }
-            for l in 0..net.links.len() {
-                net.chain[l] = !mixed[l] && matches!(feeder[l], Some(x) if x != u32::MAX);
-            }
-        }
-        let mut sim = Simulation::new(net);
-        {
-            let (net, sched) = sim.parts_mut();
-            for (i, f) in net.flows.iter_mut().enumerate() {
-                let first = match &mut f.source {
-                    Source::Poisson { gap, .. } => {
-                        f.start_ns.saturating_add(secs_to_ns(gap.sample(&mut f.rng)))
-                    }
-                    Source::OnOff { on, on_until, .. } => {
-                        *on_until =
-                            f.start_ns.saturating_add(secs_to_ns(on.sample(&mut f.rng)).max(1));
-                        f.start_ns
-                    }
-                    Source::Cbr { .. } | Source::Tcp(_) => f.start_ns,
-                };
-                if first < f.stop_ns {
-                    sched
-                        .schedule_at(SimTime::from_nanos(first), Ev::Gen(i as u32))
-                        .map_err(|e| config_error(e.to_string()))?;
-                }
-            }
-            for (i, (at, _)) in cfg.timeline.iter().enumerate() {
-                sched
-                    .schedule_at(*at, Ev::Op(i as u32))
-                    .map_err(|e| config_error(e.to_string()))?;
-            }
-        }
-        Ok(PacketSimulation { sim, end: SimTime::from_nanos(end) })
+        let settled = setup::settle(topo, flows, cfg)?;
+        let end = SimTime::from_nanos(settled.window.end);
+        let mut sim = Simulation::new(Net::build(topo, cfg, settled));
+        let (net, sched) = sim.parts_mut();
+        net.schedule_start(&cfg.timeline, sched)?;
+        Ok(PacketSimulation { sim, end })
     }
 
     /// The end of the run (warm-up plus duration).
@@ -798,77 +625,7 @@ impl PacketSimulation {
         let end = self.end;
         self.run_until(end)?;
         let events = self.sim.events_handled();
-        let mut net = self.sim.into_model();
-        let w = net.window;
-        let secs = (w.end - w.start) as f64 / 1e9;
-        let span = (w.end - w.start) as f64;
-        let mut links = Vec::new();
-        for l in net.topo.link_ids() {
-            let i = l.0 as usize;
-            let Some(state) = net.links.get_mut(i) else { continue };
-            state.finish(&w);
-            let sojourn = std::mem::take(&mut state.counters.sojourn);
-            let c = &state.counters;
-            let name = net.topo.link(l).map(|x| x.name.clone()).unwrap_or_default();
-            let bins = c.bins.len();
-            let bin_len = |k: usize| (w.bin.min(w.end - (w.start + k as u64 * w.bin))) as f64;
-            links.push(LinkReport {
-                link: l,
-                name,
-                arrivals: c.arrivals,
-                accepted: c.accepted,
-                drops_tail: c.drops_tail,
-                drops_aqm: c.drops_aqm,
-                drops_down: c.drops_down,
-                drops_failure: c.drops_failure,
-                departures: c.departures,
-                throughput_bps: c.bytes_out as f64 * 8.0 / secs,
-                utilisation: c.busy_ns as f64 / span,
-                mean_in_system: c.area as f64 / span,
-                max_in_system: c.max_in_system,
-                sojourn,
-                queue_bin_start_s: (0..bins)
-                    .map(|k| (w.start + k as u64 * w.bin) as f64 / 1e9)
-                    .collect(),
-                queue_series: c.bins.iter().enumerate().map(|(k, a)| a / bin_len(k)).collect(),
-                accepted_rate_pps: c.accepted as f64 / secs,
-            });
-        }
-        let flows = net
-            .flows
-            .iter_mut()
-            .map(|f| {
-                let c = &f.counters;
-                let tcp = match &f.source {
-                    Source::Tcp(s) => Some(TcpReport {
-                        goodput_bps: c.acked_in_window as f64 * f64::from(s.cfg.mss_bytes) * 8.0
-                            / secs,
-                        retransmissions: s.retransmissions,
-                        timeouts: s.timeouts,
-                        final_window: s.cwnd,
-                        completed_at_s: s.completed_at.map(|t| t as f64 / 1e9),
-                    }),
-                    _ => None,
-                };
-                FlowReport {
-                    name: f.name.clone(),
-                    generated: c.generated,
-                    delivered: c.delivered,
-                    lost: c.lost,
-                    unroutable: c.unroutable,
-                    throughput_bps: c.bytes_received as f64 * 8.0 / secs,
-                    delay: std::mem::take(&mut f.counters.delay),
-                    tcp,
-                }
-            })
-            .collect();
-        Ok(PacketReport {
-            links,
-            flows,
-            window: (SimTime::from_nanos(w.start), SimTime::from_nanos(w.end)),
-            packets: net.packets,
-            events,
-        })
+        Ok(self.sim.into_model().into_report(events))
     }
 }
 
