@@ -31,7 +31,7 @@
 
 use radio::geometry::{Vec3, vec3};
 use radio::kpi::{KpiConfig, sinr_db};
-use radio::propagation::empirical::{EmpiricalModel, Scenario};
+use radio::propagation::empirical::{EmpiricalModel, EmpiricalTracer, Scenario};
 use radio::propagation::{Interaction, Path, Summation, sum_paths};
 use radio::{Antenna, Cell, CpuTracer, Propagation, Scene, TraceConfig};
 use serde::{Deserialize, Serialize};
@@ -283,23 +283,18 @@ impl<'a> Twin<'a> {
                 }
             }
             None => {
+                // The replay's own executor of the empirical model, so that the features see
+                // the path gains the replay computes without a scene.
+                let exec = EmpiricalTracer { model: self.empirical, ue_height_m: self.ue_height_m };
                 for (c, cell) in self.cells.iter().enumerate() {
+                    let tx = cell.transmitter();
                     for (i, p) in pts.iter().enumerate() {
                         let d2d = ((p.x - cell.position.x).powi(2)
                             + (p.y - cell.position.y).powi(2))
                         .sqrt()
                         .max(10.0);
-                        let h_bs = (cell.position.z - p.z + self.ue_height_m).max(1.0);
-                        let pl = self.empirical.expected_path_loss_db(
-                            d2d,
-                            h_bs,
-                            self.ue_height_m,
-                            cell.freq_hz,
-                        );
-                        let dir = (p - cell.position).normalize();
-                        let gain = cell.antenna.gain_dbi(&dir);
                         links[i * m + c] = Link {
-                            path_gain_db: gain - pl,
+                            path_gain_db: exec.path_gain_db(&tx, p),
                             los: self.empirical.los_probability(d2d, self.ue_height_m),
                             interactions: 0,
                             diffraction: false,
@@ -464,5 +459,37 @@ mod tests {
         other.names.push("cell=X".into());
         assert!(spec.difference(&other).unwrap().contains("cell=X"));
         assert!(spec.difference(&spec).is_none());
+    }
+
+    #[test]
+    fn without_a_scene_the_links_are_the_empirical_executors() {
+        use radio::{Antenna, Orientation, Pattern, Polarization, vec3};
+        let cell = Cell {
+            id: "A-1".into(),
+            site_id: "A".into(),
+            position: vec3(0.0, 0.0, 25.0),
+            antenna: Antenna::new(
+                Pattern::Tr38901(radio::antenna::Tr38901::default()),
+                Polarization::Vertical,
+                Orientation { azimuth_deg: 90.0, ..Orientation::default() },
+            )
+            .unwrap(),
+            tx_power_dbm: 46.0,
+            freq_hz: 3.5e9,
+            bandwidth_hz: 20e6,
+            subcarrier_spacing_hz: 30e3,
+        };
+        let cells = [cell];
+        let twin = Twin::new(None, &cells);
+        let table = twin.links(&[(200.0, 0.0), (-150.0, 40.0)]).unwrap();
+        let exec = EmpiricalTracer::default();
+        let tx = cells[0].transmitter();
+        for (p, (x, y)) in [(200.0, 0.0), (-150.0, 40.0)].into_iter().enumerate() {
+            let expected = exec.path_gain_db(&tx, &vec3(x, y, 1.5));
+            assert_eq!(table.get(p, 0).path_gain_db, expected, "point {p}");
+        }
+        // In front of the sector is stronger than behind it.
+        assert!(table.get(0, 0).path_gain_db > table.get(1, 0).path_gain_db + 5.0);
+        assert!(!table.ray_traced);
     }
 }

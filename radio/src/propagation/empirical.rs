@@ -8,9 +8,18 @@
 //!
 //! They serve as a comparison for the ray tracer, and as a fallback where there is no scene:
 //! [`EmpiricalModel::expected_path_loss_db`] averages the LOS and NLOS losses in the linear domain
-//! with the LOS probability as weight.
+//! with the LOS probability as weight, and [`EmpiricalTracer`] is the one executor of it, a
+//! [`Propagation`] backend that the replay (without a scene) and the learned layer's features
+//! both use.
 
+use rayon::prelude::*;
+
+use super::{CoverageMap, PointResult, Propagation, TraceConfig, Transmitter};
+use crate::error::RadioError;
+use crate::geometry::Vec3;
+use crate::grid::Grid;
 use crate::material::SPEED_OF_LIGHT;
+use crate::scene::Scene;
 
 /// The speed of light as TR 38.901's breakpoint formulas use it.
 const C_3GPP: f64 = 3.0e8;
@@ -163,6 +172,101 @@ impl EmpiricalModel {
     }
 }
 
+/// The empirical model as a propagation backend: from a transmitter to a point, the
+/// transmitting antenna's gain towards it minus the LOS-probability-weighted median loss
+/// ([`EmpiricalModel::expected_path_loss_db`]) over their 2D distance (at least 10 m), between
+/// the transmitter's height above the ground and the receiver's. No ray is traced: a scene,
+/// where one is given, only tells which grid points are indoor (they get no path gain).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EmpiricalTracer {
+    /// The model.
+    pub model: EmpiricalModel,
+    /// The receiver's height above the ground, metres (the model's `h_UT`): a receiver at
+    /// `z` stands on ground at `z − ue_height_m`.
+    pub ue_height_m: f64,
+}
+
+impl Default for EmpiricalTracer {
+    /// TR 38.901 UMa, receivers at 1.5 m.
+    fn default() -> Self {
+        EmpiricalTracer { model: EmpiricalModel { scenario: Scenario::UMa }, ue_height_m: 1.5 }
+    }
+}
+
+impl EmpiricalTracer {
+    /// The path gain in dB from `tx` to a receiver at `rx` (scene coordinates).
+    pub fn path_gain_db(&self, tx: &Transmitter, rx: &Vec3) -> f64 {
+        let d = rx - tx.position;
+        let d2d = (d.x * d.x + d.y * d.y).sqrt().max(10.0);
+        let ground = rx.z - self.ue_height_m;
+        let h_bs = (tx.position.z - ground).max(1.0);
+        let pl = self.model.expected_path_loss_db(d2d, h_bs, self.ue_height_m, tx.freq_hz);
+        tx.antenna.gain_dbi(&d.normalize()) - pl
+    }
+
+    /// The path gain in dB at every point of `grid`, with every point outdoors (no scene).
+    pub fn grid_path_gain_db(&self, tx: &Transmitter, grid: &Grid) -> Vec<f64> {
+        (0..grid.len()).into_par_iter().map(|i| self.path_gain_db(tx, &grid.point(i))).collect()
+    }
+
+    /// Whether line of sight is the more likely state at 2D distance `d2d_m` (what a coverage
+    /// map's `los` holds for this model).
+    fn likely_los(&self, tx: &Transmitter, rx: &Vec3) -> bool {
+        let d = rx - tx.position;
+        let d2d = (d.x * d.x + d.y * d.y).sqrt().max(10.0);
+        self.model.los_probability(d2d, self.ue_height_m) >= 0.5
+    }
+}
+
+impl Propagation for EmpiricalTracer {
+    fn name(&self) -> &'static str {
+        "empirical"
+    }
+
+    fn coverage(
+        &self,
+        scene: &Scene,
+        tx: &Transmitter,
+        grid: &Grid,
+        cfg: &TraceConfig,
+    ) -> Result<CoverageMap, RadioError> {
+        cfg.validate()?;
+        tx.validate()?;
+        let outdoor = super::cpu::outdoor_mask(scene, grid);
+        let gain_db = self.grid_path_gain_db(tx, grid);
+        let path_gain = gain_db
+            .iter()
+            .zip(&outdoor)
+            .map(|(g, &o)| if o { 10f64.powf(g / 10.0) } else { 0.0 })
+            .collect();
+        let los =
+            (0..grid.len()).map(|i| outdoor[i] && self.likely_los(tx, &grid.point(i))).collect();
+        Ok(CoverageMap { grid: *grid, path_gain, outdoor, los, rays: 0 })
+    }
+
+    fn points(
+        &self,
+        _scene: &Scene,
+        tx: &Transmitter,
+        points: &[Vec3],
+        cfg: &TraceConfig,
+    ) -> Result<Vec<PointResult>, RadioError> {
+        cfg.validate()?;
+        tx.validate()?;
+        if let Some(index) = points.iter().position(|p| !p.iter().all(|c| c.is_finite())) {
+            return Err(RadioError::InvalidPoint { index });
+        }
+        // A statistical model has no geometric paths: only the path gain.
+        Ok(points
+            .iter()
+            .map(|p| PointResult {
+                path_gain: 10f64.powf(self.path_gain_db(tx, p) / 10.0),
+                paths: Vec::new(),
+            })
+            .collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,5 +309,34 @@ mod tests {
         let e = m.expected_path_loss_db(200.0, 25.0, 1.5, 3.5e9);
         assert!(e > m.path_loss_db(true, 200.0, 25.0, 1.5, 3.5e9));
         assert!(e < m.path_loss_db(false, 200.0, 25.0, 1.5, 3.5e9));
+    }
+
+    #[test]
+    fn the_executor_is_the_antenna_gain_minus_the_expected_loss() {
+        use crate::antenna::{Antenna, Orientation, Pattern, Polarization};
+        let tx = Transmitter {
+            position: crate::geometry::vec3(0.0, 0.0, 25.0),
+            freq_hz: 3.5e9,
+            antenna: Antenna::new(
+                Pattern::Isotropic,
+                Polarization::Vertical,
+                Orientation::default(),
+            )
+            .unwrap(),
+        };
+        let e = EmpiricalTracer::default();
+        let m = EmpiricalModel { scenario: Scenario::UMa };
+        // 200 m away at 1.5 m above flat ground; isotropic: 0 dBi.
+        let g = e.path_gain_db(&tx, &crate::geometry::vec3(200.0, 0.0, 1.5));
+        assert!((g + m.expected_path_loss_db(200.0, 25.0, 1.5, 3.5e9)).abs() < 1e-9, "{g}");
+        // Closer than 10 m counts as 10 m; a receiver on higher ground sees a lower mast.
+        let near = e.path_gain_db(&tx, &crate::geometry::vec3(3.0, 0.0, 1.5));
+        assert!((near + m.expected_path_loss_db(10.0, 25.0, 1.5, 3.5e9)).abs() < 1e-9);
+        let hill = e.path_gain_db(&tx, &crate::geometry::vec3(200.0, 0.0, 11.5));
+        assert!((hill + m.expected_path_loss_db(200.0, 15.0, 1.5, 3.5e9)).abs() < 1e-9);
+        let grid = Grid::new(100.0, -10.0, 20.0, 3, 1, 1.5).unwrap();
+        let row = e.grid_path_gain_db(&tx, &grid);
+        assert_eq!(row.len(), 3);
+        assert!(row[0] > row[1] && row[1] > row[2], "loss grows with distance: {row:?}");
     }
 }

@@ -9,8 +9,9 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use radio::propagation::empirical::EmpiricalTracer;
 use radio::propagation::{CoverageMap, TraceConfig};
-use radio::{Cell, CpuTracer, Grid, Propagation, RadioError, Scene};
+use radio::{Cell, Grid, Propagation, RadioError, Scene};
 use sha2::{Digest, Sha256};
 
 use super::ReplayOptions;
@@ -60,6 +61,13 @@ fn analysis_grid(plan: &Plan, scene: Option<&Scene>) -> Result<Grid, ScenarioErr
     Ok(Grid::new(x0, y0, cell_m, nx, ny, 1.5)?)
 }
 
+/// What computes the coverage maps: a ray tracer over the scene, or, without one, the
+/// empirical model on open ground.
+enum Executor {
+    Traced(Arc<dyn Propagation + Send + Sync>),
+    Empirical(EmpiricalTracer),
+}
+
 /// The scene, grid, tracer and coverage maps of a run.
 pub(crate) struct RadioModel {
     /// The scene, if the scenario has one.
@@ -68,7 +76,7 @@ pub(crate) struct RadioModel {
     pub(crate) grid: Grid,
     /// Outdoor flags of the grid points.
     pub(crate) outdoor: Vec<bool>,
-    tracer: Arc<dyn Propagation + Send + Sync>,
+    executor: Executor,
     trace: TraceConfig,
     maps: Mutex<BTreeMap<String, MapSlot>>,
     /// Which tracer and why, with what a map takes on its device.
@@ -91,17 +99,18 @@ impl RadioModel {
         };
         let trace =
             TraceConfig { rays: opts.rays, max_depth: opts.max_depth, ..TraceConfig::default() };
-        let (tracer, notice): (Arc<dyn Propagation + Send + Sync>, String) = match &scene {
+        let (executor, notice) = match &scene {
             Some(sc) => {
                 let chosen = radio::select(opts.backend)?;
                 let mut notice = chosen.notice;
                 if let Some(m) = chosen.tracer.memory_estimate(sc, &grid, &trace) {
                     notice.push_str(&format!("; {m}"));
                 }
-                (chosen.tracer, notice)
+                (Executor::Traced(chosen.tracer), notice)
             }
             None => (
-                Arc::new(CpuTracer),
+                // The analysis grid stands 1.5 m above open ground, the model's receivers.
+                Executor::Empirical(EmpiricalTracer::default()),
                 "radio backend: none (no scene: the TR 38.901 UMa model)".into(),
             ),
         };
@@ -109,7 +118,7 @@ impl RadioModel {
             scene,
             grid,
             outdoor,
-            tracer,
+            executor,
             trace,
             maps: Mutex::new(BTreeMap::new()),
             notice,
@@ -155,36 +164,57 @@ impl RadioModel {
     }
 
     fn compute(&self, cell: &Cell) -> Result<CellMap, RadioError> {
-        match &self.scene {
-            Some(scene) => {
-                let m: CoverageMap =
-                    self.tracer.coverage(scene, &cell.transmitter(), &self.grid, &self.trace)?;
-                Ok(CellMap {
-                    path_gain_db: (0..self.grid.len())
+        let tx = cell.transmitter();
+        let path_gain_db =
+            match (&self.executor, &self.scene) {
+                (Executor::Traced(tracer), Some(scene)) => {
+                    let m: CoverageMap = tracer.coverage(scene, &tx, &self.grid, &self.trace)?;
+                    (0..self.grid.len())
                         .map(|i| {
                             if m.outdoor[i] { m.path_gain_db(i) as f32 } else { f32::NEG_INFINITY }
                         })
-                        .collect(),
-                })
-            }
-            None => {
-                let model = radio::propagation::empirical::EmpiricalModel {
-                    scenario: radio::propagation::empirical::Scenario::UMa,
-                };
-                let tx = cell.transmitter();
-                Ok(CellMap {
-                    path_gain_db: (0..self.grid.len())
-                        .map(|i| {
-                            let p = self.grid.point(i);
-                            let d = p - tx.position;
-                            let d2 = (d.x * d.x + d.y * d.y).sqrt().max(10.0);
-                            let pl =
-                                model.expected_path_loss_db(d2, tx.position.z, p.z, tx.freq_hz);
-                            (tx.antenna.gain_dbi(&d.normalize()) - pl) as f32
-                        })
-                        .collect(),
-                })
-            }
+                        .collect()
+                }
+                (Executor::Empirical(e), _) => {
+                    e.grid_path_gain_db(&tx, &self.grid).into_iter().map(|g| g as f32).collect()
+                }
+                (Executor::Traced(_), None) => {
+                    return Err(RadioError::InvalidConfig("a ray tracer needs a scene".into()));
+                }
+            };
+        Ok(CellMap { path_gain_db })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::scenario::SceneSource;
+    use crate::testing::small_plan;
+
+    #[test]
+    fn without_a_scene_the_maps_are_the_empirical_executors_and_are_cached() {
+        let mut plan = small_plan();
+        plan.scene = SceneSource::None;
+        let model = RadioModel::new(&plan, &ReplayOptions::default()).unwrap();
+        assert!(model.notice.contains("no scene"), "{}", model.notice);
+        assert!(model.outdoor.iter().all(|&o| o), "open ground everywhere");
+        let cell = &plan.inventory.cells[0];
+        let map = model.map(cell).unwrap();
+        let tx = cell.transmitter();
+        let e = EmpiricalTracer::default();
+        for i in [0, model.grid.len() / 2, model.grid.len() - 1] {
+            let expected = e.path_gain_db(&tx, &model.grid.point(i)) as f32;
+            assert_eq!(map.path_gain_db[i], expected, "point {i}");
         }
+        // The same cell again is the cached map; a re-tilted one is another.
+        assert!(Arc::ptr_eq(&map, &model.map(cell).unwrap()));
+        let mut tilted = cell.clone();
+        tilted.antenna.orientation.mech_tilt_deg += 4.0;
+        assert_ne!(radio_key(&tilted), radio_key(cell));
+        assert_eq!(model.maps_traced(), 1);
+        model.map(&tilted).unwrap();
+        assert_eq!(model.maps_traced(), 2);
     }
 }
