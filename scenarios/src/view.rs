@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use sim_core::geo::{GeoPoint, LocalFrame};
 use transport::topology::{Position, Role};
 use twin_format::view::{
     self, BuildingsInfo, CellGlyph, FORMAT, FORMAT_VERSION, GridInfo, LinkGlyph, NodeGlyph, PLANES,
@@ -79,23 +80,28 @@ pub fn raster(s: &StateSnapshot, outdoor: &[bool]) -> StateRaster {
 }
 
 /// Positions of the topology's nodes: the topology's own (local metres; geographic ones through
-/// the inventory's origin), else the mean position of the sites homed to the node, else
+/// the inventory's origin, on WGS84), else the mean position of the sites homed to the node, else
 /// the mean of its placed neighbours (repeated until nothing changes), nudged apart where several
 /// fall on one spot.
 fn lay_out(plan: &Plan) -> Vec<NodeGlyph> {
     let topo = &plan.topology;
     let ids = topo.node_ids();
     let index: BTreeMap<u32, usize> = ids.iter().enumerate().map(|(i, id)| (id.0, i)).collect();
+    // Geographic positions go into the inventory's local frame (WGS84 east-north-up, the frame
+    // the sites themselves were placed in).
+    let frame = plan
+        .inventory
+        .origin
+        .and_then(|(lat, lon)| GeoPoint::new(lat, lon, 0.0).ok())
+        .map(LocalFrame::new);
     let mut pos: Vec<Option<(f64, f64)>> = ids
         .iter()
         .map(|id| match topo.node(*id).ok()?.position? {
             Position::Local { x_m, y_m } => Some((x_m, y_m)),
-            Position::Geo { lat_deg, lon_deg } => plan.inventory.origin.map(|o| {
-                let r = 6_371_000.0f64;
-                let x = (lon_deg - o.1).to_radians() * r * o.0.to_radians().cos();
-                let y = (lat_deg - o.0).to_radians() * r;
-                (x, y)
-            }),
+            Position::Geo { lat_deg, lon_deg } => {
+                let e = frame.as_ref()?.to_enu(&GeoPoint::new(lat_deg, lon_deg, 0.0).ok()?);
+                Some((e.east_m, e.north_m))
+            }
         })
         .collect();
     let given: Vec<bool> = pos.iter().map(Option::is_some).collect();
@@ -284,4 +290,37 @@ pub fn write_view(
         variants,
     };
     Ok(view::write_index(&view, &index)?)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::testing::small_plan;
+
+    #[test]
+    fn nodes_are_laid_out_at_their_sites_or_in_the_sites_frame() {
+        let mut plan = small_plan();
+        // A node placed geographically, 1 km north of the inventory's origin, and one without
+        // a position and without sites, linked to nothing.
+        plan.inventory.origin = Some((48.85, 2.35));
+        let north =
+            transport::Position::Geo { lat_deg: 48.85 + 1_000.0 / 111_200.0, lon_deg: 2.35 };
+        plan.topology.add_node("GEO", Role::Core, Some(north)).unwrap();
+        let glyphs = lay_out(&plan);
+        let geo = glyphs.iter().find(|g| g.name == "GEO").unwrap();
+        let frame = LocalFrame::new(GeoPoint::new(48.85, 2.35, 0.0).unwrap());
+        let e = frame.to_enu(&GeoPoint::new(48.85 + 1_000.0 / 111_200.0, 2.35, 0.0).unwrap());
+        assert_eq!((geo.x_m, geo.y_m), (e.east_m, e.north_m));
+        assert!((geo.y_m - 1_000.0).abs() < 10.0 && geo.x_m.abs() < 1e-6, "{geo:?}");
+        assert!(!geo.laid_out);
+        // A cell-site router sits at the mean of the sites homed to it (nudged 60 m aside
+        // when an aggregation node laid out among its neighbours landed on the same spot).
+        let node = plan.homing[0];
+        let name = plan.topology.node(node).unwrap().name.clone();
+        let csr = glyphs.iter().find(|g| g.name == name).unwrap();
+        let site = &plan.inventory.sites[0];
+        let off = (csr.x_m - site.x_m).hypot(csr.y_m - site.y_m);
+        assert!(csr.laid_out && (off < 1e-9 || (off - 60.0).abs() < 1e-9), "{csr:?}: {off} m");
+    }
 }

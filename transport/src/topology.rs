@@ -16,9 +16,6 @@ use crate::error::TopologyError;
 /// The speed of light in fibre used for propagation delay from length, m/s (2/3 of c).
 pub const FIBRE_SPEED_M_PER_S: f64 = 2.0e8;
 
-/// The mean Earth radius for great-circle distances, metres.
-pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
-
 /// A node's index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NodeId(pub u32);
@@ -88,19 +85,18 @@ pub enum Position {
 }
 
 impl Position {
-    /// The distance to `other` in metres: great circle (haversine, mean Earth radius) between
-    /// geographic positions, straight line between local ones; `None` for a mix.
+    /// The distance to `other` in metres: the geodesic on the WGS84 ellipsoid between
+    /// geographic positions (sim-core's Earth model), straight line between local ones; `None`
+    /// for a mix, or for a latitude or longitude out of range.
     pub fn distance_m(&self, other: &Position) -> Option<f64> {
         match (self, other) {
             (
                 Position::Geo { lat_deg: a, lon_deg: b },
                 Position::Geo { lat_deg: c, lon_deg: d },
             ) => {
-                let (p1, p2) = (a.to_radians(), c.to_radians());
-                let dp = p2 - p1;
-                let dl = (d - b).to_radians();
-                let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-                Some(2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin())
+                let p = sim_core::geo::GeoPoint::new(*a, *b, 0.0).ok()?;
+                let q = sim_core::geo::GeoPoint::new(*c, *d, 0.0).ok()?;
+                Some(sim_core::geo::geodesic_distance_m(&p, &q))
             }
             (Position::Local { x_m: a, y_m: b }, Position::Local { x_m: c, y_m: d }) => {
                 Some((c - a).hypot(d - b))
@@ -601,12 +597,19 @@ mod tests {
     }
 
     #[test]
-    fn great_circle_distance() {
-        // London to Paris: about 343.5 km.
+    fn distances_are_wgs84_geodesics() {
+        // London to Paris: 343.9 km on the ellipsoid (343.6 km on a sphere of the mean radius).
         let london = Position::Geo { lat_deg: 51.5074, lon_deg: -0.1278 };
         let paris = Position::Geo { lat_deg: 48.8566, lon_deg: 2.3522 };
         let d = london.distance_m(&paris).unwrap();
-        assert!((d - 343_500.0).abs() < 1_500.0, "{d}");
+        let (a, b) = (
+            sim_core::geo::GeoPoint::new(51.5074, -0.1278, 0.0).unwrap(),
+            sim_core::geo::GeoPoint::new(48.8566, 2.3522, 0.0).unwrap(),
+        );
+        assert_eq!(d, sim_core::geo::geodesic_distance_m(&a, &b));
+        assert!((d - 343_900.0).abs() < 500.0, "{d}");
         assert_eq!(london.distance_m(&Position::Local { x_m: 0.0, y_m: 0.0 }), None);
+        let bad = Position::Geo { lat_deg: 91.0, lon_deg: 0.0 };
+        assert_eq!(london.distance_m(&bad), None);
     }
 }

@@ -44,7 +44,7 @@ pub fn to_csv(
     Ok(topo)
 }
 
-/// The propagation delay between two nodes from their positions (great circle or straight line,
+/// The propagation delay between two nodes from their positions (WGS84 geodesic or straight line,
 /// at 2·10⁸ m/s), or `None` if either position is unknown.
 pub(crate) fn delay_between(topo: &Topology, a: NodeId, b: NodeId) -> Option<f64> {
     let (pa, pb) = (topo.node(a).ok()?.position?, topo.node(b).ok()?.position?);
