@@ -66,11 +66,12 @@
 
 mod link;
 mod report;
+mod run;
 mod setup;
 mod sim;
 mod tcp;
 
-pub use sim::{PacketSimulation, simulate};
+pub use run::{PacketSimulation, simulate};
 
 use sim_core::stats::DurationHistogram;
 use sim_core::{SimDuration, SimTime};
