@@ -14,8 +14,8 @@ use std::time::Instant;
 
 use anyhow::{Result, bail};
 use clap::Parser;
-use sim_core::SimDuration;
 use sim_core::stats::ConfidenceInterval;
+use sim_core::{RngStreams, SimDuration};
 use transport::packet::{
     self, FlowSpec, PacketConfig, PacketSize, QueueConfig, QueueLimit, Traffic,
 };
@@ -172,7 +172,7 @@ fn run(a: &Args) -> Result<Report> {
     for r in 0..a.replications {
         let config = PacketConfig {
             duration: SimDuration::from_secs_f64(seconds)?,
-            seed: a.seed.wrapping_add(r),
+            streams: RngStreams::new(a.seed).child_indexed("replication", r),
             default_queue: Some(QueueConfig { limit: QueueLimit::Packets(a.queue), red: None }),
             lookahead: !a.no_lookahead,
             ..PacketConfig::default()

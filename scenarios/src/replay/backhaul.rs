@@ -4,6 +4,7 @@
 //! busiest intervals are simulated packet by packet for the delay percentiles and loss that the
 //! fluid model cannot give.
 
+use sim_core::RngStreams;
 use transport::flow::{Demand, FlowModel};
 use transport::routing::{Metric, Routing};
 use transport::topology::NodeId;
@@ -158,7 +159,8 @@ fn packet_interval(
     let config = PacketConfig {
         duration: sim_core::SimDuration::from_secs_f64(run.seconds)?,
         warmup: sim_core::SimDuration::from_secs_f64(run.seconds / 10.0)?,
-        seed: run.seed ^ (k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+        // Each busy interval its own namespace of the scenario's streams.
+        streams: RngStreams::new(run.seed).child_indexed("busy-interval", k as u64),
         metric: Metric::Delay,
         ..PacketConfig::default()
     };

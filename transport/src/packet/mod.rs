@@ -74,7 +74,7 @@ mod tcp;
 pub use run::{PacketSimulation, simulate};
 
 use sim_core::stats::DurationHistogram;
-use sim_core::{SimDuration, SimTime};
+use sim_core::{RngStreams, SimDuration, SimTime};
 
 use crate::error::TrafficError;
 use crate::routing::Metric;
@@ -366,8 +366,11 @@ pub struct PacketConfig {
     pub duration: SimDuration,
     /// Time simulated before measuring (queues fill, TCP leaves slow start).
     pub warmup: SimDuration,
-    /// Master seed; every flow and every RED queue draws from its own stream.
-    pub seed: u64,
+    /// The run's random streams: every flow and every RED queue draws from its own stream
+    /// below them. Independent runs (replications, the busy intervals of a replay) take
+    /// children of one namespace (`RngStreams::child_indexed`), never seeds derived by
+    /// arithmetic.
+    pub streams: RngStreams,
     /// Routing metric.
     pub metric: Metric,
     /// Queue of every link not in `queue_overrides`: `None` gives drop-tail with the link's
@@ -388,7 +391,7 @@ impl Default for PacketConfig {
         PacketConfig {
             duration: SimDuration::from_nanos(10_000_000_000),
             warmup: SimDuration::ZERO,
-            seed: 1,
+            streams: RngStreams::new(1),
             metric: Metric::IgpWeight,
             default_queue: None,
             queue_overrides: Vec::new(),

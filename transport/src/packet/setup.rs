@@ -39,7 +39,7 @@ pub(super) fn settle(
     check_queues(topo, cfg)?;
     check_timeline(topo, &cfg.timeline, window.end)?;
     check_node_bound(topo)?;
-    let streams = RngStreams::new(cfg.seed);
+    let streams = cfg.streams.clone();
     let flows = flow_states(topo, flows, window.end, &streams)?;
     Ok(Settled { window, flows, streams })
 }

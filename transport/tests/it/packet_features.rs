@@ -1,7 +1,7 @@
 //! The packet simulator's features: exactness of its shortcuts, TCP behaviour, failures and
 //! re-routing, determinism, and errors for bad settings.
 
-use sim_core::{SimDuration, SimTime};
+use sim_core::{RngStreams, SimDuration, SimTime};
 use transport::TrafficError;
 use transport::packet::{
     self, FlowSpec, PacketConfig, PacketSize, QueueConfig, QueueLimit, RedConfig, TcpConfig,
@@ -258,7 +258,12 @@ fn runs_are_reproducible_and_seeds_matter() {
     let a = packet::simulate(&t, &flows, &config).unwrap();
     let b = packet::simulate(&t, &flows, &config).unwrap();
     assert_eq!(a, b);
-    let c = packet::simulate(&t, &flows, &PacketConfig { seed: 2, ..config.clone() }).unwrap();
+    let c = packet::simulate(
+        &t,
+        &flows,
+        &PacketConfig { streams: RngStreams::new(2), ..config.clone() },
+    )
+    .unwrap();
     assert_ne!(a.flows, c.flows);
     // Adding a flow does not change the draws of the others (their own streams): flow p0's
     // generated count is the same.

@@ -2,8 +2,8 @@
 //! into one link. Independent replications give 99 % confidence intervals that must contain the
 //! closed forms.
 
-use sim_core::SimDuration;
 use sim_core::stats::ConfidenceInterval;
+use sim_core::{RngStreams, SimDuration};
 use transport::packet::{
     self, FlowSpec, PacketConfig, PacketSize, QueueConfig, QueueLimit, RedConfig, Traffic,
 };
@@ -31,7 +31,7 @@ fn replicate(n: u64, rho: f64, size: PacketSize, limit: Option<u32>, seconds: u6
         let config = PacketConfig {
             duration: SimDuration::from_secs(seconds).unwrap(),
             warmup: SimDuration::from_secs(1).unwrap(),
-            seed: 1000 + seed,
+            streams: RngStreams::new(1000).child_indexed("replication", seed),
             default_queue: limit.map(|k| QueueConfig { limit: QueueLimit::Packets(k), red: None }),
             ..PacketConfig::default()
         };
