@@ -160,7 +160,9 @@ fn references(code: &str, me: &[String], modules: &BTreeSet<Vec<String>>) -> BTr
             paths_at(s, from, base, &mut paths);
             for p in paths {
                 // The longest prefix that is a module.
-                if let Some(m) = (0..=p.len()).rev().map(|n| p[..n].to_vec()).find(|m| modules.contains(m)) {
+                if let Some(m) =
+                    (0..=p.len()).rev().map(|n| p[..n].to_vec()).find(|m| modules.contains(m))
+                {
                     found.insert(m);
                 }
             }
@@ -229,7 +231,8 @@ fn module_cycles(krate: &str) -> Vec<String> {
     let mut problems = Vec::new();
     for parent in &modules {
         let child = |m: &Vec<String>| -> Option<String> {
-            (m.len() > parent.len() && m[..parent.len()] == parent[..]).then(|| m[parent.len()].clone())
+            (m.len() > parent.len() && m[..parent.len()] == parent[..])
+                .then(|| m[parent.len()].clone())
         };
         let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for (a, b) in &refs {
@@ -240,7 +243,11 @@ fn module_cycles(krate: &str) -> Vec<String> {
             }
         }
         if let Some(c) = cycle(&edges) {
-            let at = if parent.is_empty() { krate.to_string() } else { format!("{krate}::{}", parent.join("::")) };
+            let at = if parent.is_empty() {
+                krate.to_string()
+            } else {
+                format!("{krate}::{}", parent.join("::"))
+            };
             problems.push(format!("{at}: {}", c.join(" → ")));
         }
     }
@@ -327,7 +334,9 @@ fn library_functions_and_files_stay_short() {
                 problems.push(format!("{rel}: {n} lines (at most {MAX_FILE_LINES})"));
             }
             for (name, line, len) in long_functions(&library_code(&text), MAX_FN_LINES) {
-                problems.push(format!("{rel}:{line}: fn {name} is {len} lines (at most {MAX_FN_LINES})"));
+                problems.push(format!(
+                    "{rel}:{line}: fn {name} is {len} lines (at most {MAX_FN_LINES})"
+                ));
             }
         }
     }
@@ -336,6 +345,9 @@ fn library_functions_and_files_stay_short() {
 
 #[test]
 fn the_length_check_measures_a_function() {
-    let code = format!("fn short() {{ 1 }}\nfn long() {{\n{}}}\ntrait T {{ fn decl(); }}\n", "  x;\n".repeat(5));
+    let code = format!(
+        "fn short() {{ 1 }}\nfn long() {{\n{}}}\ntrait T {{ fn decl(); }}\n",
+        "  x;\n".repeat(5)
+    );
     assert_eq!(long_functions(&code, 3), vec![("long".to_string(), 2, 7)]);
 }

@@ -322,43 +322,48 @@ pub fn open_index(dir: &Path) -> Result<ViewIndex, ViewFormatError> {
         std::fs::read_to_string(&index_path).map_err(|e| bad(format!("view/index.json: {e}")))?;
     let head: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| bad(format!("view/index.json is not JSON ({e}); the file is damaged")))?;
-    check_format(&head).map_err(bad)?;
+    check_format(dir, &head)?;
     let index: ViewIndex =
         serde_json::from_value(head).map_err(|e| bad(format!("view/index.json: {e}")))?;
-    check_index(&index).map_err(bad)?;
+    check_index(dir, &index)?;
     Ok(index)
 }
 
-/// The format and version an index says it has, against this reader's.
-fn check_format(head: &serde_json::Value) -> Result<(), String> {
+/// The format and version an index of the run directory `dir` says it has, against this
+/// reader's.
+fn check_format(dir: &Path, head: &serde_json::Value) -> Result<(), ViewFormatError> {
+    let bad = |what: String| ViewFormatError::RunDir { dir: dir.to_path_buf(), what };
     let format = head.get("format").and_then(|v| v.as_str()).unwrap_or("");
     let version = head.get("format_version").and_then(serde_json::Value::as_u64);
     if format != FORMAT {
-        return Err(format!("view/index.json is not a {FORMAT} index (format \"{format}\")"));
+        return Err(bad(format!("view/index.json is not a {FORMAT} index (format \"{format}\")")));
     }
     if version != Some(u64::from(FORMAT_VERSION)) {
         let by = head.get("twin_version").and_then(|v| v.as_str()).unwrap_or("an unknown twin");
-        return Err(format!(
+        return Err(bad(format!(
             "view data of format version {} (written by twin {by}); this viewer reads version \
              {FORMAT_VERSION}: open it with the matching twin-view or run `twin run` again",
             version.map_or("?".to_string(), |v| v.to_string())
-        ));
+        )));
     }
     Ok(())
 }
 
-fn check_index(index: &ViewIndex) -> Result<(), String> {
+/// What a reader needs of an index before it trusts it: the planes it knows, states in every
+/// variant, a grid and a window.
+fn check_index(dir: &Path, index: &ViewIndex) -> Result<(), ViewFormatError> {
+    let bad = |what: String| ViewFormatError::RunDir { dir: dir.to_path_buf(), what };
     if index.planes != PLANES {
-        return Err(format!(
+        return Err(bad(format!(
             "view/index.json lists planes {:?}, expected {PLANES:?}",
             index.planes
-        ));
+        )));
     }
     if index.variants.is_empty() || index.variants.iter().any(|v| v.states.is_empty()) {
-        return Err("view/index.json has a variant without states".into());
+        return Err(bad("view/index.json has a variant without states".into()));
     }
     if index.grid.nx == 0 || index.grid.ny == 0 || index.intervals == 0 {
-        return Err("view/index.json has an empty grid or window".into());
+        return Err(bad("view/index.json has an empty grid or window".into()));
     }
     Ok(())
 }
