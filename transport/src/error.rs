@@ -1,7 +1,32 @@
 //! Errors of the transport crate, one enum per family of operation. Variants name the file, the
 //! element (node, link, demand, line) and what was expected.
+//!
+//! [`SndlibError`] and [`PacketConfigError`] hold what is wrong as data (line, value) and keep an
+//! error from elsewhere (the topology refusing a node or a link) as their `#[source]`, which
+//! their own message does not repeat. [`TopologyError`] and [`TrafficError`], the errors callers
+//! print, fold such an error and its causes into one message, as their `Io` variants do with the
+//! operating system's reason: callers print errors both ways (`{}` for a validation diagnostic, a
+//! walk down the source chain in the command line), and either way each part is printed once.
 
+use std::error::Error;
 use std::path::PathBuf;
+
+/// `e` followed by its causes, joined by ": " as a chain-walking printer joins them. A cause
+/// whose text its parent's message already ends with is not repeated (quick-xml's errors, for
+/// one, print their inner error and also return it as their source).
+fn with_causes(e: &(dyn Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.ends_with(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = c.source();
+    }
+    text
+}
 
 /// Why a topology could not be read or built.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +46,14 @@ pub enum TopologyError {
         path: PathBuf,
         /// What is wrong, with the line or element where there is one.
         reason: String,
+    },
+    /// An SNDlib native file is malformed or describes an unusable network.
+    #[error("{path}: {}", with_causes(reason))]
+    Sndlib {
+        /// The file (`(memory)` for text parsed from a string).
+        path: PathBuf,
+        /// What is wrong, with its line.
+        reason: SndlibError,
     },
     /// A link refers to a node that does not exist.
     #[error("link {link} refers to unknown node \"{node}\"")]
@@ -107,6 +140,254 @@ fn unknown_name(what: &str, name: &str) -> String {
     }
 }
 
+/// Why an SNDlib native file could not be read (see [`crate::import::sndlib`] for what is read).
+/// Lines are 1-based.
+#[derive(Debug, thiserror::Error)]
+pub enum SndlibError {
+    /// Between sections, a line that does not open one.
+    #[error("line {line}: expected a section such as \"NODES (\", got \"{text}\"")]
+    ExpectedSection {
+        /// The line.
+        line: usize,
+        /// Its text, without comment.
+        text: String,
+    },
+    /// A section is still open at the end of the file.
+    #[error("section {section} is not closed with \")\"")]
+    UnclosedSection {
+        /// The section's name.
+        section: String,
+    },
+    /// The file lacks a NODES or a LINKS section.
+    #[error("an SNDlib network needs NODES and LINKS sections")]
+    MissingSections,
+    /// META gives a unit that is not one of SNDlib's.
+    #[error("line {line}: unknown unit \"{unit}\"")]
+    UnknownUnit {
+        /// The line.
+        line: usize,
+        /// The unit as written.
+        unit: String,
+    },
+    /// A field that must be a number is not one.
+    #[error("line {line}: {what} \"{value}\" is not a number")]
+    NotANumber {
+        /// The line.
+        line: usize,
+        /// The field ("routing cost", "demand value", ...).
+        what: &'static str,
+        /// The text found.
+        value: String,
+    },
+    /// A NODES line is not `<node> ( <lon> <lat> )` or `<node>`.
+    #[error("line {line}: expected \"<node> ( <lon> <lat> )\", got \"{text}\"")]
+    BadNodeLine {
+        /// The line.
+        line: usize,
+        /// Its text, without comment.
+        text: String,
+    },
+    /// A node's coordinates are NaN or infinite.
+    #[error("line {line}: node {node}: coordinates must be finite")]
+    NonFiniteCoordinates {
+        /// The line.
+        line: usize,
+        /// The node.
+        node: String,
+    },
+    /// Two NODES lines name the same node.
+    #[error("line {line}: node \"{node}\" is defined twice")]
+    DuplicateNode {
+        /// The line of the second definition.
+        line: usize,
+        /// The node.
+        node: String,
+    },
+    /// The topology refused a node.
+    #[error("line {line}")]
+    Node {
+        /// The node's line.
+        line: usize,
+        /// Why the topology refused it.
+        #[source]
+        source: Box<TopologyError>,
+    },
+    /// A link or demand refers to a node that NODES does not define.
+    #[error("line {line}: {what} {id} refers to unknown node \"{node}\"")]
+    UnknownNode {
+        /// The line.
+        line: usize,
+        /// "link" or "demand".
+        what: &'static str,
+        /// The link's or demand's id.
+        id: String,
+        /// The node named.
+        node: String,
+    },
+    /// A LINKS line does not have the expected fields.
+    #[error(
+        "line {line}: expected \"<link> ( <src> <tgt> ) <pre_cap> <pre_cost> <routing_cost> <setup_cost> ( <modules> )\", got \"{text}\""
+    )]
+    BadLinkLine {
+        /// The line.
+        line: usize,
+        /// Its text, without comment.
+        text: String,
+    },
+    /// A link's modules are not capacity/cost pairs.
+    #[error("line {line}: link {link}: modules come in capacity/cost pairs")]
+    OddModules {
+        /// The line.
+        line: usize,
+        /// The link's id.
+        link: String,
+    },
+    /// A link has no positive capacity, pre-installed or in a module.
+    #[error("line {line}: link {link} has neither a pre-installed capacity nor a module")]
+    NoCapacity {
+        /// The line.
+        line: usize,
+        /// The link's id.
+        link: String,
+    },
+    /// The topology refused a link.
+    #[error("line {line}: link {link}")]
+    Link {
+        /// The line.
+        line: usize,
+        /// The link's id.
+        link: String,
+        /// Why the topology refused it.
+        #[source]
+        source: Box<TopologyError>,
+    },
+    /// A DEMANDS line does not have the expected fields.
+    #[error(
+        "line {line}: expected \"<demand> ( <src> <tgt> ) <routing_unit> <value> <max_path_length>\", got \"{text}\""
+    )]
+    BadDemandLine {
+        /// The line.
+        line: usize,
+        /// Its text, without comment.
+        text: String,
+    },
+    /// A demand's value is negative or not finite.
+    #[error("line {line}: demand {demand}: value {value} must be >= 0")]
+    BadDemandValue {
+        /// The line.
+        line: usize,
+        /// The demand's id.
+        demand: String,
+        /// The value found.
+        value: f64,
+    },
+    /// A demand goes from a node to itself.
+    #[error("line {line}: demand {demand} goes from a node to itself")]
+    SelfDemand {
+        /// The line.
+        line: usize,
+        /// The demand's id.
+        demand: String,
+    },
+    /// The network does not connect a demand's ends.
+    #[error(
+        "line {line}: demand {demand}: no path from {from} to {to} (the network does not connect them)"
+    )]
+    Unroutable {
+        /// The demand's line.
+        line: usize,
+        /// The demand's id.
+        demand: String,
+        /// Its source node.
+        from: String,
+        /// Its destination node.
+        to: String,
+    },
+}
+
+/// Why a setting of the packet-level simulator is out of range.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PacketConfigError {
+    /// A RED queue's thresholds, drop probability, weight or packet size are out of range.
+    #[error(
+        "RED needs 0 <= min_threshold < max_threshold, 0 < max_p <= 1, 0 < weight <= 1 and a positive mean packet size; got thresholds {min_threshold} and {max_threshold} packets, max_p {max_p}, weight {weight}, mean packet {mean_packet_bytes} bytes"
+    )]
+    Red {
+        /// Lower threshold given, packets.
+        min_threshold: f64,
+        /// Upper threshold given, packets.
+        max_threshold: f64,
+        /// Drop probability given.
+        max_p: f64,
+        /// Averaging weight given.
+        weight: f64,
+        /// Mean packet size given, bytes.
+        mean_packet_bytes: f64,
+    },
+    /// A Poisson source's rate is not finite and positive.
+    #[error("Poisson rate {rate_pps} packets/s must be finite and > 0")]
+    PoissonRate {
+        /// The rate given, packets per second.
+        rate_pps: f64,
+    },
+    /// A fixed packet size of zero bytes.
+    #[error("packet size must be at least 1 byte")]
+    ZeroPacketSize,
+    /// An exponential packet size's mean is not finite and positive.
+    #[error("mean packet size {mean_bytes} must be finite and > 0")]
+    MeanPacketSize {
+        /// The mean given, bytes.
+        mean_bytes: f64,
+    },
+    /// A CBR source's rate or size is out of range.
+    #[error(
+        "CBR needs a rate > 0 and a size >= 1 byte, got {rate_pps} packets/s and {size_bytes} bytes"
+    )]
+    Cbr {
+        /// The rate given, packets per second.
+        rate_pps: f64,
+        /// The size given, bytes.
+        size_bytes: u32,
+    },
+    /// An on-off source's rate, size, periods or Pareto shape are out of range.
+    #[error(
+        "on-off needs peak rate, size, mean on and off periods > 0 and a Pareto shape > 1; got {peak_pps} packets/s, {size_bytes} bytes, on {mean_on_s} s, off {mean_off_s} s, shape {shape}"
+    )]
+    OnOff {
+        /// The peak rate given, packets per second.
+        peak_pps: f64,
+        /// The size given, bytes.
+        size_bytes: u32,
+        /// The mean on period given, seconds.
+        mean_on_s: f64,
+        /// The mean off period given, seconds.
+        mean_off_s: f64,
+        /// The Pareto shape given.
+        shape: f64,
+    },
+    /// A TCP source's segment or ACK size, windows, minimum RTO or transfer size are out of
+    /// range.
+    #[error(
+        "TCP needs mss, ack size > 0, windows >= 1, a positive minimum RTO and a non-empty transfer; got mss {mss_bytes} bytes, ack {ack_bytes} bytes, initial window {initial_window}, ssthresh {initial_ssthresh}, max window {max_window}, min RTO {min_rto_s} s, transfer {flow_bytes:?} bytes"
+    )]
+    Tcp {
+        /// Segment size given, bytes.
+        mss_bytes: u32,
+        /// ACK size given, bytes.
+        ack_bytes: u32,
+        /// Initial window given, segments.
+        initial_window: f64,
+        /// Initial slow-start threshold given, segments.
+        initial_ssthresh: f64,
+        /// Window cap given, segments.
+        max_window: f64,
+        /// Minimum retransmission timeout given, seconds.
+        min_rto_s: f64,
+        /// Transfer size given, bytes (`None`: unbounded).
+        flow_bytes: Option<u64>,
+    },
+}
+
 /// Why traffic could not be set up or simulated.
 #[derive(Debug, thiserror::Error)]
 pub enum TrafficError {
@@ -149,6 +430,20 @@ pub enum TrafficError {
         source_name: String,
         /// What is wrong.
         reason: String,
+    },
+    /// A traffic source's settings are out of range.
+    #[error("source {source_name}: {}", with_causes(reason))]
+    InvalidSource {
+        /// The source.
+        source_name: String,
+        /// What is wrong.
+        reason: PacketConfigError,
+    },
+    /// A queue's settings are out of range.
+    #[error("invalid simulation setting: {}", with_causes(reason))]
+    InvalidQueue {
+        /// What is wrong.
+        reason: PacketConfigError,
     },
     /// A simulation parameter is invalid.
     #[error("invalid simulation setting: {0}")]

@@ -16,7 +16,7 @@ use geojson::{GeoJson, GeometryValue};
 use sim_core::geo::{GeoPoint, LocalFrame};
 
 use super::{Scene, SceneBuilder, SceneOptions};
-use crate::error::SceneError;
+use crate::error::{GeoJsonError, SceneError};
 use crate::geometry::{Vec3, vec3};
 use crate::material::Material;
 
@@ -114,7 +114,8 @@ struct RawFootprint {
     wall: Option<Material>,
 }
 
-fn geo_err(reason: String) -> SceneError {
+/// A GeoJSON error in a document without a file; [`load`] names the file.
+fn geo_err(reason: GeoJsonError) -> SceneError {
     SceneError::GeoJson { path: "(memory)".into(), reason }
 }
 
@@ -131,12 +132,12 @@ fn number(value: &serde_json::Value) -> Option<f64> {
 
 /// Extrudes the footprints in a GeoJSON document held in memory.
 pub fn from_str(text: &str, options: &GeoJsonOptions) -> Result<GeoJsonScene, SceneError> {
-    let doc: GeoJson = text.parse().map_err(|e| geo_err(format!("{e}")))?;
+    let doc: GeoJson = text.parse().map_err(|e| geo_err(GeoJsonError::Syntax(e)))?;
     let features = match doc {
         GeoJson::FeatureCollection(fc) => fc.features,
         GeoJson::Feature(f) => vec![f],
         GeoJson::Geometry(_) => {
-            return Err(geo_err("expected a Feature or FeatureCollection with building heights, found a bare geometry".into()));
+            return Err(geo_err(GeoJsonError::BareGeometry));
         }
     };
     // Collect raw rings (lon/lat or metres) with their heights first, to centre the frame.
@@ -145,7 +146,7 @@ pub fn from_str(text: &str, options: &GeoJsonOptions) -> Result<GeoJsonScene, Sc
         raw.extend(raw_footprints(idx, feature, options)?);
     }
     if raw.is_empty() {
-        return Err(geo_err("no Polygon or MultiPolygon building footprint found".into()));
+        return Err(geo_err(GeoJsonError::NoFootprints));
     }
     let (frame, origin) = local_frame(&raw, options)?;
     let footprints = to_local(raw, frame.as_ref())?;
@@ -194,29 +195,32 @@ fn feature_height(
     let prop = |key: &str| props.and_then(|p| p.get(key));
     let height = if let Some(v) = prop(&options.height_property) {
         number(v).ok_or_else(|| {
-            geo_err(format!(
-                "feature {idx}: property \"{}\" = {v} is not a number of metres",
-                options.height_property
-            ))
+            geo_err(GeoJsonError::BadHeight {
+                feature: idx,
+                property: options.height_property.clone(),
+                value: v.clone(),
+            })
         })?
     } else if let Some(v) = prop(&options.levels_property) {
         let levels = number(v).ok_or_else(|| {
-            geo_err(format!(
-                "feature {idx}: property \"{}\" = {v} is not a number",
-                options.levels_property
-            ))
+            geo_err(GeoJsonError::BadLevels {
+                feature: idx,
+                property: options.levels_property.clone(),
+                value: v.clone(),
+            })
         })?;
         levels * options.storey_m
     } else if let Some(h) = options.default_height_m {
         h
     } else {
-        return Err(geo_err(format!(
-            "feature {idx} has no \"{}\" or \"{}\" property and no default height was given",
-            options.height_property, options.levels_property
-        )));
+        return Err(geo_err(GeoJsonError::NoHeight {
+            feature: idx,
+            height_property: options.height_property.clone(),
+            levels_property: options.levels_property.clone(),
+        }));
     };
     if !(height.is_finite() && height > 0.0) {
-        return Err(geo_err(format!("feature {idx}: height {height} m must be finite and > 0")));
+        return Err(geo_err(GeoJsonError::NonPositiveHeight { feature: idx, height_m: height }));
     }
     Ok(height)
 }
@@ -230,14 +234,18 @@ fn ring_points(
     let mut pts: Vec<[f64; 2]> = Vec::with_capacity(ring.len());
     for (k, pos) in ring.iter().enumerate() {
         let (Some(&x), Some(&y)) = (pos.as_slice().first(), pos.as_slice().get(1)) else {
-            return Err(geo_err(format!(
-                "feature {idx}, ring {r}, position {k}: fewer than 2 coordinates"
-            )));
+            return Err(geo_err(GeoJsonError::ShortPosition {
+                feature: idx,
+                ring: r,
+                position: k,
+            }));
         };
         if !(x.is_finite() && y.is_finite()) {
-            return Err(geo_err(format!(
-                "feature {idx}, ring {r}, position {k}: non-finite coordinate"
-            )));
+            return Err(geo_err(GeoJsonError::NonFinitePosition {
+                feature: idx,
+                ring: r,
+                position: k,
+            }));
         }
         pts.push([x, y]);
     }
@@ -245,9 +253,7 @@ fn ring_points(
         pts.pop();
     }
     if pts.len() < 3 {
-        return Err(geo_err(format!(
-            "feature {idx}, ring {r}: a ring needs at least 3 distinct positions"
-        )));
+        return Err(geo_err(GeoJsonError::SmallRing { feature: idx, ring: r }));
     }
     Ok(pts)
 }
@@ -272,9 +278,8 @@ fn local_frame(
         Coordinates::Wgs84 => {
             let origin = match options.origin {
                 Some(o) => o,
-                None => GeoPoint::new(0.5 * (lo[1] + hi[1]), 0.5 * (lo[0] + hi[0]), 0.0).map_err(
-                    |e| geo_err(format!("positions are not WGS84 longitude/latitude: {e}")),
-                )?,
+                None => GeoPoint::new(0.5 * (lo[1] + hi[1]), 0.5 * (lo[0] + hi[0]), 0.0)
+                    .map_err(|e| geo_err(GeoJsonError::NotWgs84(e)))?,
             };
             (Some(LocalFrame::new(origin)), Some(origin))
         }
@@ -296,10 +301,8 @@ fn to_local(
                     .map(|[x, y]| match frame {
                         None => Ok([x, y]),
                         Some(f) => {
-                            let p = GeoPoint::new(y, x, 0.0).map_err(|e| {
-                                geo_err(format!(
-                                    "footprint {i}: {e} (GeoJSON positions are longitude, latitude)"
-                                ))
+                            let p = GeoPoint::new(y, x, 0.0).map_err(|source| {
+                                geo_err(GeoJsonError::BadPosition { footprint: i, source })
                             })?;
                             let e = f.to_enu(&p);
                             Ok([e.east_m, e.north_m])
@@ -440,9 +443,35 @@ mod tests {
                 .to_string()
                 .contains("cheese")
         );
-        assert!(from_str("{not json", &GeoJsonOptions::default()).is_err());
+        // A syntax error and a position off the Earth keep their causes, and the message shows
+        // each cause once.
+        let e = from_str("{not json", &GeoJsonOptions::default()).unwrap_err();
+        let SceneError::GeoJson { reason: GeoJsonError::Syntax(cause), .. } = &e else {
+            panic!("{e}")
+        };
+        let text = e.to_string();
+        assert!(text.contains(&format!("not a GeoJSON document: {cause}")), "{text}");
+        assert_eq!(text.matches(&cause.to_string()).count(), 1, "{text}");
         let off_earth = no_height.replace("[[[0,0],", "[[[0,95],").replace("{}", r#"{"height":5}"#);
-        assert!(from_str(&off_earth, &GeoJsonOptions::default()).is_err());
+        let e = from_str(&off_earth, &GeoJsonOptions::default()).unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                SceneError::GeoJson {
+                    reason: GeoJsonError::BadPosition {
+                        footprint: 0,
+                        source: sim_core::geo::GeoError::Latitude { .. }
+                    },
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let text = e.to_string();
+        assert!(
+            text.contains("footprint 0 (GeoJSON positions are longitude, latitude): latitude 95"),
+            "{text}"
+        );
         let err =
             load(Path::new("/nonexistent/city.geojson"), &GeoJsonOptions::default()).unwrap_err();
         assert!(err.to_string().contains("/nonexistent/city.geojson"));

@@ -20,7 +20,7 @@ use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 
 use super::{Scene, SceneBuilder, SceneOptions, ply};
-use crate::error::SceneError;
+use crate::error::{MitsubaError, SceneError};
 use crate::material::Material;
 
 /// A material as the XML describes it, before it is resolved against the ITU table.
@@ -54,27 +54,22 @@ pub fn load(path: &Path) -> Result<Scene, SceneError> {
 pub fn load_with(path: &Path, options: SceneOptions) -> Result<Scene, SceneError> {
     let text = std::fs::read_to_string(path)
         .map_err(|reason| SceneError::Io { path: path.to_path_buf(), reason })?;
-    let (bsdfs, shapes) =
-        parse(&text).map_err(|reason| SceneError::Mitsuba { path: path.to_path_buf(), reason })?;
+    let malformed = |reason| SceneError::Mitsuba { path: path.to_path_buf(), reason };
+    let (bsdfs, shapes) = parse(&text).map_err(malformed)?;
     let folder = path.parent().unwrap_or(Path::new("."));
     let mut builder = SceneBuilder::new();
     let mut material_ids: HashMap<String, u32> = HashMap::new();
     for shape in &shapes {
         let name = shape.id.clone().unwrap_or_else(|| format!("shape at line {}", shape.line));
         if shape.kind != "ply" {
-            return Err(SceneError::Mitsuba {
-                path: path.to_path_buf(),
-                reason: format!(
-                    "line {}: shape \"{name}\" has type \"{}\"; only PLY meshes are supported",
-                    shape.line, shape.kind
-                ),
-            });
+            return Err(malformed(MitsubaError::UnsupportedShape {
+                line: shape.line,
+                name,
+                kind: shape.kind.clone(),
+            }));
         }
         let Some(file) = &shape.filename else {
-            return Err(SceneError::Mitsuba {
-                path: path.to_path_buf(),
-                reason: format!("line {}: shape \"{name}\" has no filename", shape.line),
-            });
+            return Err(malformed(MitsubaError::NoFilename { line: shape.line, name }));
         };
         let mesh_path: PathBuf = folder.join(file);
         if !mesh_path.exists() {
@@ -119,10 +114,7 @@ pub fn load_with(path: &Path, options: SceneOptions) -> Result<Scene, SceneError
         )?;
     }
     if shapes.is_empty() {
-        return Err(SceneError::Mitsuba {
-            path: path.to_path_buf(),
-            reason: "the scene has no shapes".into(),
-        });
+        return Err(malformed(MitsubaError::NoShapes));
     }
     builder.build(options)
 }
@@ -152,41 +144,48 @@ fn resolve_material(spec: &MaterialSpec, mesh_file: &str) -> Result<Material, Sc
     }
 }
 
-fn attr(e: &BytesStart<'_>, key: &str) -> Result<Option<String>, String> {
+/// The value of attribute `key` of element `e` (on `line`), normalised as XML 1.0 says.
+fn attr(e: &BytesStart<'_>, key: &str, line: usize) -> Result<Option<String>, MitsubaError> {
     for a in e.attributes() {
-        let a = a.map_err(|err| format!("bad attribute: {err}"))?;
+        let a = a.map_err(|source| MitsubaError::BadAttribute { line, source })?;
         if a.key.as_ref() == key {
             let v = a
                 .normalized_value(XmlVersion::Implicit1_0)
-                .map_err(|err| format!("bad attribute value: {err}"))?;
+                .map_err(|source| MitsubaError::BadAttributeValue { line, source })?;
             return Ok(Some(v.into_owned()));
         }
     }
     Ok(None)
 }
 
-fn numbers(s: &str) -> Result<Vec<f64>, String> {
+/// The numbers of a list separated by spaces or commas, on `line`.
+fn numbers(s: &str, line: usize) -> Result<Vec<f64>, MitsubaError> {
     s.split(|c: char| c.is_whitespace() || c == ',')
         .filter(|w| !w.is_empty())
-        .map(|w| w.parse::<f64>().map_err(|_| format!("\"{w}\" is not a number")))
+        .map(|w| number(w, line))
         .collect()
 }
 
-/// One transform step as a matrix.
-fn transform_step(e: &BytesStart<'_>) -> Result<Option<Matrix4<f64>>, String> {
-    let xyz = |default: f64| -> Result<[f64; 3], String> {
-        if let Some(v) = attr(e, "value")? {
-            let n = numbers(&v)?;
+/// One number, on `line`.
+fn number(w: &str, line: usize) -> Result<f64, MitsubaError> {
+    w.parse::<f64>().map_err(|_| MitsubaError::NotANumber { line, word: w.to_string() })
+}
+
+/// One transform step, the element `e` on `line`, as a matrix.
+fn transform_step(e: &BytesStart<'_>, line: usize) -> Result<Option<Matrix4<f64>>, MitsubaError> {
+    let xyz = |default: f64| -> Result<[f64; 3], MitsubaError> {
+        if let Some(v) = attr(e, "value", line)? {
+            let n = numbers(&v, line)?;
             return match n[..] {
                 [s] => Ok([s, s, s]),
                 [x, y, z] => Ok([x, y, z]),
-                _ => Err(format!("expected 1 or 3 numbers, got \"{v}\"")),
+                _ => Err(MitsubaError::VectorLength { line, value: v }),
             };
         }
         let mut out = [default; 3];
         for (k, key) in ["x", "y", "z"].iter().enumerate() {
-            if let Some(v) = attr(e, key)? {
-                out[k] = v.parse().map_err(|_| format!("\"{v}\" is not a number"))?;
+            if let Some(v) = attr(e, key, line)? {
+                out[k] = number(&v, line)?;
             }
         }
         Ok(out)
@@ -202,13 +201,12 @@ fn transform_step(e: &BytesStart<'_>) -> Result<Option<Matrix4<f64>>, String> {
         }
         "rotate" => {
             let [x, y, z] = xyz(0.0)?;
-            let angle: f64 = attr(e, "angle")?
-                .ok_or("rotate without an angle")?
-                .parse()
-                .map_err(|_| "rotate angle is not a number".to_string())?;
+            let angle = attr(e, "angle", line)?.ok_or(MitsubaError::RotateWithoutAngle { line })?;
+            let angle: f64 =
+                angle.parse().map_err(|_| MitsubaError::BadRotateAngle { line, angle })?;
             let axis = nalgebra::Vector3::new(x, y, z);
             if axis.norm() == 0.0 {
-                return Err("rotate axis is zero".into());
+                return Err(MitsubaError::ZeroRotateAxis { line });
             }
             let r = nalgebra::Rotation3::from_axis_angle(
                 &nalgebra::Unit::new_normalize(axis),
@@ -217,10 +215,10 @@ fn transform_step(e: &BytesStart<'_>) -> Result<Option<Matrix4<f64>>, String> {
             r.to_homogeneous()
         }
         "matrix" => {
-            let v = attr(e, "value")?.ok_or("matrix without a value")?;
-            let n = numbers(&v)?;
+            let v = attr(e, "value", line)?.ok_or(MitsubaError::MatrixWithoutValue { line })?;
+            let n = numbers(&v, line)?;
             if n.len() != 16 {
-                return Err(format!("matrix needs 16 numbers, got {}", n.len()));
+                return Err(MitsubaError::MatrixSize { line, n_numbers: n.len() });
             }
             Matrix4::from_row_slice(&n)
         }
@@ -228,7 +226,6 @@ fn transform_step(e: &BytesStart<'_>) -> Result<Option<Matrix4<f64>>, String> {
     }))
 }
 
-/// Parses the XML into top-level BSDFs (by id) and shapes.
 /// A complete `<bsdf>`: the material of the shape it is inside, or a named material for shapes
 /// that refer to it.
 fn finish_bsdf(
@@ -288,14 +285,19 @@ impl ParseState {
     }
 
     /// An element opens (`is_empty`: and closes at once) on `line`.
-    fn open(&mut self, e: &BytesStart<'_>, is_empty: bool, line: usize) -> Result<(), String> {
+    fn open(
+        &mut self,
+        e: &BytesStart<'_>,
+        is_empty: bool,
+        line: usize,
+    ) -> Result<(), MitsubaError> {
         let name = e.name().as_ref().to_string();
         let depth = self.path.len();
         match name.as_str() {
             "shape" => {
                 self.shape = Some(ShapeSpec {
-                    id: attr(e, "id")?,
-                    kind: attr(e, "type")?.unwrap_or_default(),
+                    id: attr(e, "id", line)?,
+                    kind: attr(e, "type", line)?.unwrap_or_default(),
                     line,
                     ..ShapeSpec::default()
                 });
@@ -304,7 +306,7 @@ impl ParseState {
                 }
             }
             "bsdf" if self.bsdf.is_none() => {
-                let id = attr(e, "id")?;
+                let id = attr(e, "id", line)?;
                 let spec = MaterialSpec { id: id.clone(), ..MaterialSpec::default() };
                 if is_empty {
                     finish_bsdf(spec, id, self.shape.as_mut(), &mut self.bsdfs);
@@ -315,14 +317,15 @@ impl ParseState {
             "string" | "float" => self.value(e, &name, line)?,
             "ref" => {
                 if let (Some(s), None) = (self.shape.as_mut(), self.bsdf.as_ref()) {
-                    let role = attr(e, "name")?;
+                    let role = attr(e, "name", line)?;
                     if role.is_none() || role.as_deref() == Some("bsdf") {
-                        s.material_ref = attr(e, "id")?;
+                        s.material_ref = attr(e, "id", line)?;
                     }
                 }
             }
             "transform"
-                if self.shape.is_some() && attr(e, "name")?.as_deref() == Some("to_world") =>
+                if self.shape.is_some()
+                    && attr(e, "name", line)?.as_deref() == Some("to_world") =>
             {
                 self.in_to_world = true;
                 if let Some(s) = self.shape.as_mut() {
@@ -330,7 +333,7 @@ impl ParseState {
                 }
             }
             _ if self.in_to_world => {
-                let step = transform_step(e).map_err(|err| format!("line {line}: {err}"))?;
+                let step = transform_step(e, line)?;
                 if let (Some(m), Some(s)) = (step, self.shape.as_mut()) {
                     // Mitsuba applies the steps in document order: each multiplies from the left.
                     s.to_world = Some(m * s.to_world.unwrap_or_else(Matrix4::identity));
@@ -345,17 +348,16 @@ impl ParseState {
     }
 
     /// A `<string>` or `<float>`: a BSDF's ITU type or thickness, or a shape's file name.
-    fn value(&mut self, e: &BytesStart<'_>, name: &str, line: usize) -> Result<(), String> {
-        let key = attr(e, "name")?.unwrap_or_default();
-        let value = attr(e, "value")?.unwrap_or_default();
+    fn value(&mut self, e: &BytesStart<'_>, name: &str, line: usize) -> Result<(), MitsubaError> {
+        let key = attr(e, "name", line)?.unwrap_or_default();
+        let value = attr(e, "value", line)?.unwrap_or_default();
         if let Some(b) = self.bsdf.as_mut() {
             match (name, key.as_str()) {
                 ("string", "type") => b.spec.itu_type = Some(value),
-                ("float", "thickness") => {
-                    b.spec.thickness_m = Some(value.parse().map_err(|_| {
-                        format!("line {line}: thickness \"{value}\" is not a number")
-                    })?)
-                }
+                ("float", "thickness") => match value.parse() {
+                    Ok(d) => b.spec.thickness_m = Some(d),
+                    Err(_) => return Err(MitsubaError::BadThickness { line, value }),
+                },
                 _ => {}
             }
         } else if let Some(s) = self.shape.as_mut()
@@ -368,19 +370,27 @@ impl ParseState {
     }
 }
 
-fn parse(text: &str) -> Result<(HashMap<String, MaterialSpec>, Vec<ShapeSpec>), String> {
+/// Parses the XML into top-level BSDFs (by id) and shapes.
+fn parse(text: &str) -> Result<(HashMap<String, MaterialSpec>, Vec<ShapeSpec>), MitsubaError> {
     let mut reader = quick_xml::Reader::from_str(text);
     reader.config_mut().trim_text(true);
     let mut st = ParseState::default();
     let line_of = |pos: u64| text[..(pos as usize).min(text.len())].matches('\n').count() + 1;
+    // An element's event starts where the previous one ended, before the whitespace that
+    // trimming dropped; its line is that of its `<`.
+    let tag_line = |pos: u64| {
+        let pos = (pos as usize).min(text.len());
+        line_of(text[pos..].find('<').map_or(pos, |k| pos + k) as u64)
+    };
     loop {
         let pos = reader.buffer_position();
-        let event = reader
-            .read_event()
-            .map_err(|e| format!("line {}: {e}", line_of(reader.error_position())))?;
+        let event = reader.read_event().map_err(|source| MitsubaError::Xml {
+            line: line_of(reader.error_position()),
+            source,
+        })?;
         match &event {
-            Event::Start(e) => st.open(e, false, line_of(pos))?,
-            Event::Empty(e) => st.open(e, true, line_of(pos))?,
+            Event::Start(e) => st.open(e, false, tag_line(pos))?,
+            Event::Empty(e) => st.open(e, true, tag_line(pos))?,
             Event::End(_) => st.close(),
             Event::Eof => break,
             _ => {}
@@ -425,7 +435,12 @@ mod tests {
 
     #[test]
     fn errors_name_the_problem() {
-        assert!(parse("<scene><shape type=\"ply\"></scene>").is_err());
+        let e = parse("<scene>\n<shape type=\"ply\"></scene>").unwrap_err();
+        assert!(matches!(e, MitsubaError::Xml { line: 2, .. }), "{e:?}");
+        let e = parse("<scene><shape type=\"ply\"><transform name=\"to_world\">\n<rotate x=\"1\"/></transform></shape></scene>").unwrap_err();
+        assert!(matches!(e, MitsubaError::RotateWithoutAngle { line: 2 }), "{e:?}");
+        let e = parse("<scene><bsdf type=\"itu-radio-material\" id=\"w\"><float name=\"thickness\" value=\"thick\"/></bsdf></scene>").unwrap_err();
+        assert_eq!(e.to_string(), "line 1: thickness \"thick\" is not a number");
         let err =
             resolve_material(&MaterialSpec::default(), "meshes/thing-itu_cheese.ply").unwrap_err();
         assert!(err.to_string().contains("itu_cheese"), "{err}");
@@ -436,6 +451,19 @@ mod tests {
         let err = load(&xml).unwrap_err();
         assert!(matches!(err, SceneError::MissingMesh { .. }), "{err}");
         assert!(err.to_string().contains("gone.ply"));
+        // Malformed XML: quick-xml's error is kept, and the message shows it once, after the
+        // file and the line.
+        std::fs::write(&xml, "<scene>\n<shape type=\"ply\"></scene>").unwrap();
+        let err = load(&xml).unwrap_err();
+        let SceneError::Mitsuba { reason: reason @ MitsubaError::Xml { line: 2, .. }, .. } = &err
+        else {
+            panic!("{err:?}")
+        };
+        let cause = std::error::Error::source(reason).unwrap().to_string();
+        let text = err.to_string();
+        assert!(text.ends_with(&format!("scene.xml: line 2: {cause}")), "{text}");
+        assert_eq!(text.matches("expected `</shape>`").count(), 1, "{text}");
+        assert!(std::error::Error::source(&err).is_none(), "nothing more to print: {text}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

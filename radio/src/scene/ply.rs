@@ -1,11 +1,12 @@
 //! A reader for PLY triangle meshes: binary little-endian (what Blender and Sionna RT write) and
 //! ASCII. Vertex positions come from the `x`, `y`, `z` properties; faces from the
 //! `vertex_indices` (or `vertex_index`) list, with polygons split into fans. Every other element
-//! and property is read past. Errors name the file and say what was expected.
+//! and property is read past. Errors ([`PlyError`]) say what was expected and where: the header
+//! line, the vertex or face, the byte of the body.
 
 use std::path::Path;
 
-use crate::error::SceneError;
+use crate::error::{PlyError, PlyItem, SceneError};
 use crate::geometry::{Vec3, vec3};
 
 /// A mesh as read from a file.
@@ -80,16 +81,14 @@ pub fn read(path: &Path) -> Result<PlyMesh, SceneError> {
     parse(&bytes).map_err(|reason| SceneError::Ply { path: path.to_path_buf(), reason })
 }
 
-/// Parses PLY data held in memory; the error is a sentence saying what is wrong.
-pub fn parse(bytes: &[u8]) -> Result<PlyMesh, String> {
+/// Parses PLY data held in memory.
+pub fn parse(bytes: &[u8]) -> Result<PlyMesh, PlyError> {
     let (format, elements, body_start) = header(bytes)?;
     let body = &bytes[body_start.min(bytes.len())..];
     let mut reader = match format {
         Format::BinaryLe => Reader::Binary { bytes: body, pos: 0 },
         Format::Ascii => Reader::Ascii {
-            words: std::str::from_utf8(body)
-                .map_err(|_| "the ASCII body is not text")?
-                .split_whitespace(),
+            words: std::str::from_utf8(body).map_err(PlyError::BodyNotText)?.split_whitespace(),
         },
     };
     let mut mesh = PlyMesh { vertices: vec![], faces: vec![] };
@@ -109,37 +108,34 @@ pub fn parse(bytes: &[u8]) -> Result<PlyMesh, String> {
         }
     }
     if !saw_vertices {
-        return Err("the header declares no vertex element".into());
+        return Err(PlyError::NoVertexElement);
     }
     if !saw_faces {
-        return Err("the header declares no face element".into());
+        return Err(PlyError::NoFaceElement);
     }
     Ok(mesh)
 }
 
 /// The header: the body's format, the elements in order, and where the body starts.
-fn header(bytes: &[u8]) -> Result<(Format, Vec<Element>, usize), String> {
+fn header(bytes: &[u8]) -> Result<(Format, Vec<Element>, usize), PlyError> {
     const END: &[u8] = b"end_header";
     if !bytes.starts_with(b"ply") {
-        return Err("the file does not start with the \"ply\" magic line".into());
+        return Err(PlyError::NoMagic);
     }
-    let end = bytes
-        .windows(END.len())
-        .position(|w| w == END)
-        .ok_or("no \"end_header\" line: the header is incomplete")?;
+    let end = bytes.windows(END.len()).position(|w| w == END).ok_or(PlyError::NoEndHeader)?;
     // The body starts after the end of the end_header line (LF or CRLF).
     let mut body_start = end + END.len();
     while body_start < bytes.len() && bytes[body_start] != b'\n' {
         body_start += 1;
     }
     body_start += 1;
-    let header = std::str::from_utf8(&bytes[..end]).map_err(|_| "the header is not text")?;
+    let header = std::str::from_utf8(&bytes[..end]).map_err(PlyError::HeaderNotText)?;
     let mut format = None;
     let mut elements: Vec<Element> = Vec::new();
     for (line_no, line) in header.lines().enumerate().skip(1) {
         header_line(line, line_no + 1, &mut format, &mut elements)?;
     }
-    let format = format.ok_or("the header has no \"format\" line")?;
+    let format = format.ok_or(PlyError::NoFormat)?;
     Ok((format, elements, body_start))
 }
 
@@ -149,26 +145,24 @@ fn header_line(
     n: usize,
     format: &mut Option<Format>,
     elements: &mut Vec<Element>,
-) -> Result<(), String> {
+) -> Result<(), PlyError> {
     let words: Vec<&str> = line.split_whitespace().collect();
     match words.as_slice() {
         [] | ["comment", ..] | ["obj_info", ..] => {}
         ["format", "binary_little_endian", _] => *format = Some(Format::BinaryLe),
         ["format", "ascii", _] => *format = Some(Format::Ascii),
         ["format", other, ..] => {
-            return Err(format!(
-                "format \"{other}\" is not supported (use binary_little_endian or ascii)"
-            ));
+            return Err(PlyError::UnsupportedFormat { format: other.to_string() });
         }
         ["element", name, count] => {
-            let count = count.parse().map_err(|_| {
-                format!("header line {n}: element count \"{count}\" is not a number")
-            })?;
+            let count = count
+                .parse()
+                .map_err(|_| PlyError::BadElementCount { line: n, count: count.to_string() })?;
             elements.push(Element { name: name.to_string(), count, properties: vec![] });
         }
         ["property", "list", count, item, name] => {
             let (Some(count), Some(item)) = (Scalar::parse(count), Scalar::parse(item)) else {
-                return Err(format!("header line {n}: unknown list type in \"{line}\""));
+                return Err(PlyError::UnknownListType { line: n, text: line.to_string() });
             };
             last_properties(elements, n)?.push(Property::List {
                 name: name.to_string(),
@@ -178,24 +172,28 @@ fn header_line(
         }
         ["property", ty, name] => {
             let ty = Scalar::parse(ty)
-                .ok_or_else(|| format!("header line {n}: unknown property type \"{ty}\""))?;
+                .ok_or_else(|| PlyError::UnknownPropertyType { line: n, ty: ty.to_string() })?;
             last_properties(elements, n)?.push(Property::Scalar { name: name.to_string(), ty });
         }
-        _ => return Err(format!("header line {n}: cannot understand \"{line}\"")),
+        _ => return Err(PlyError::BadHeaderLine { line: n, text: line.to_string() }),
     }
     Ok(())
 }
 
 /// The properties of the element declared last (header line `n` adds one to it).
-fn last_properties(elements: &mut [Element], n: usize) -> Result<&mut Vec<Property>, String> {
+fn last_properties(elements: &mut [Element], n: usize) -> Result<&mut Vec<Property>, PlyError> {
     elements
         .last_mut()
         .map(|e| &mut e.properties)
-        .ok_or_else(|| format!("header line {n}: property before any element"))
+        .ok_or(PlyError::PropertyBeforeElement { line: n })
 }
 
 /// The vertex element's x, y and z (other properties are read and dropped).
-fn read_vertices(el: &Element, reader: &mut Reader<'_>, mesh: &mut PlyMesh) -> Result<(), String> {
+fn read_vertices(
+    el: &Element,
+    reader: &mut Reader<'_>,
+    mesh: &mut PlyMesh,
+) -> Result<(), PlyError> {
     let pos: Vec<Option<usize>> = ["x", "y", "z"]
         .iter()
         .map(|axis| {
@@ -205,20 +203,19 @@ fn read_vertices(el: &Element, reader: &mut Reader<'_>, mesh: &mut PlyMesh) -> R
         })
         .collect();
     let [Some(px), Some(py), Some(pz)] = pos[..] else {
-        return Err("the vertex element lacks an x, y or z property".into());
+        return Err(PlyError::MissingCoordinate);
     };
     mesh.vertices.reserve(el.count);
     let mut values = vec![0.0; el.properties.len()];
     for i in 0..el.count {
+        let err = |e: ValueError| e.at(PlyItem::Vertex(i));
         for (k, p) in el.properties.iter().enumerate() {
             match p {
-                Property::Scalar { ty, .. } => {
-                    values[k] = reader.scalar(*ty).map_err(|e| format!("vertex {i}: {e}"))?
-                }
+                Property::Scalar { ty, .. } => values[k] = reader.scalar(*ty).map_err(err)?,
                 Property::List { count, item, .. } => {
-                    let n = reader.scalar(*count).map_err(|e| format!("vertex {i}: {e}"))?;
+                    let n = reader.scalar(*count).map_err(err)?;
                     for _ in 0..list_len(n)? {
-                        reader.scalar(*item).map_err(|e| format!("vertex {i}: {e}"))?;
+                        reader.scalar(*item).map_err(err)?;
                     }
                 }
             }
@@ -229,17 +226,17 @@ fn read_vertices(el: &Element, reader: &mut Reader<'_>, mesh: &mut PlyMesh) -> R
 }
 
 /// The face element's vertex lists, fanned into triangles (other properties are dropped).
-fn read_faces(el: &Element, reader: &mut Reader<'_>, mesh: &mut PlyMesh) -> Result<(), String> {
+fn read_faces(el: &Element, reader: &mut Reader<'_>, mesh: &mut PlyMesh) -> Result<(), PlyError> {
     let list = el
         .properties
         .iter()
         .position(|p| matches!(p, Property::List { name, .. } if name == "vertex_indices" || name == "vertex_index"))
-        .ok_or("the face element lacks a vertex_indices list")?;
+        .ok_or(PlyError::NoVertexList)?;
     mesh.faces.reserve(el.count);
     let mut poly: Vec<u32> = Vec::with_capacity(4);
     for f in 0..el.count {
         for (k, p) in el.properties.iter().enumerate() {
-            let err = |e: String| format!("face {f}: {e}");
+            let err = |e: ValueError| e.at(PlyItem::Face(f));
             match p {
                 Property::Scalar { ty, .. } => {
                     reader.scalar(*ty).map_err(err)?;
@@ -251,9 +248,7 @@ fn read_faces(el: &Element, reader: &mut Reader<'_>, mesh: &mut PlyMesh) -> Resu
                         let v = reader.scalar(*item).map_err(err)?;
                         if k == list {
                             if !(v >= 0.0 && v <= f64::from(u32::MAX)) {
-                                return Err(format!(
-                                    "face {f}: vertex index {v} is not a valid index"
-                                ));
+                                return Err(PlyError::BadVertexIndex { face: f, index: v });
                             }
                             poly.push(v as u32);
                         }
@@ -269,9 +264,9 @@ fn read_faces(el: &Element, reader: &mut Reader<'_>, mesh: &mut PlyMesh) -> Resu
 }
 
 /// Face `f`'s polygon as a fan of triangles from its first vertex.
-fn fan(f: usize, poly: &[u32], faces: &mut Vec<[u32; 3]>) -> Result<(), String> {
+fn fan(f: usize, poly: &[u32], faces: &mut Vec<[u32; 3]>) -> Result<(), PlyError> {
     if poly.len() < 3 {
-        return Err(format!("face {f} has {} vertices; a face needs at least 3", poly.len()));
+        return Err(PlyError::SmallFace { face: f, n_vertices: poly.len() });
     }
     for j in 1..poly.len() - 1 {
         faces.push([poly[0], poly[j], poly[j + 1]]);
@@ -280,8 +275,8 @@ fn fan(f: usize, poly: &[u32], faces: &mut Vec<[u32; 3]>) -> Result<(), String> 
 }
 
 /// Reads an element the mesh does not use, so that the next one starts where it should.
-fn skip_element(el: &Element, reader: &mut Reader<'_>) -> Result<(), String> {
-    let err = |e: String| format!("element {}: {e}", el.name);
+fn skip_element(el: &Element, reader: &mut Reader<'_>) -> Result<(), PlyError> {
+    let err = |e: ValueError| e.at(PlyItem::Element(el.name.clone()));
     for _ in 0..el.count {
         for p in &el.properties {
             match p {
@@ -300,11 +295,31 @@ fn skip_element(el: &Element, reader: &mut Reader<'_>) -> Result<(), String> {
     Ok(())
 }
 
-fn list_len(n: f64) -> Result<usize, String> {
+/// A list length read from the body, if it is a plausible one (below a million).
+fn list_len(n: f64) -> Result<usize, PlyError> {
     if (0.0..1e6).contains(&n) {
         Ok(n as usize)
     } else {
-        Err(format!("list length {n} is not plausible"))
+        Err(PlyError::BadListLength { length: n })
+    }
+}
+
+/// Why one value of the body could not be read, before the caller says which item it was in.
+#[derive(Debug)]
+enum ValueError {
+    /// The body ended; at this byte for a binary body.
+    EndsEarly { offset: Option<usize> },
+    /// An ASCII word that is not a number.
+    NotANumber { word: String },
+}
+
+impl ValueError {
+    /// The error as found while reading `item`.
+    fn at(self, item: PlyItem) -> PlyError {
+        match self {
+            ValueError::EndsEarly { offset } => PlyError::EndsEarly { item, offset },
+            ValueError::NotANumber { word } => PlyError::NotANumber { item, word },
+        }
     }
 }
 
@@ -314,12 +329,13 @@ enum Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn scalar(&mut self, ty: Scalar) -> Result<f64, String> {
+    /// The next value of type `ty`, as a number.
+    fn scalar(&mut self, ty: Scalar) -> Result<f64, ValueError> {
         match self {
             Reader::Binary { bytes, pos } => {
                 let n = ty.size();
                 let Some(b) = bytes.get(*pos..*pos + n) else {
-                    return Err(format!("the file ends early (at byte {} of the body)", *pos));
+                    return Err(ValueError::EndsEarly { offset: Some(*pos) });
                 };
                 *pos += n;
                 Ok(match ty {
@@ -336,8 +352,8 @@ impl Reader<'_> {
                 })
             }
             Reader::Ascii { words } => {
-                let w = words.next().ok_or("the file ends early")?;
-                w.parse::<f64>().map_err(|_| format!("\"{w}\" is not a number"))
+                let w = words.next().ok_or(ValueError::EndsEarly { offset: None })?;
+                w.parse::<f64>().map_err(|_| ValueError::NotANumber { word: w.to_string() })
             }
         }
     }
@@ -380,22 +396,45 @@ mod tests {
 
     #[test]
     fn malformed_files_say_what_is_wrong() {
+        let err = |bytes: &[u8]| parse(bytes).unwrap_err();
         let mut truncated = binary_quad();
         truncated.truncate(truncated.len() - 3);
-        assert!(parse(&truncated).unwrap_err().contains("ends early"));
-        assert!(parse(b"not a ply").unwrap_err().contains("magic"));
+        let e = err(&truncated);
         assert!(
-            parse(b"ply\nformat binary_big_endian 1.0\nend_header\n")
-                .unwrap_err()
-                .contains("binary_big_endian")
+            matches!(e, PlyError::EndsEarly { item: PlyItem::Face(0), offset: Some(_) }),
+            "{e}"
         );
-        assert!(
-            parse(b"ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nend_header\n0\n")
-                .unwrap_err()
-                .contains("x, y or z")
-        );
-        assert!(parse(b"ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nproperty float y\nproperty float z\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n0 0 0\n2 0 0\n").unwrap_err().contains("at least 3"));
+        assert!(e.to_string().contains("face 0: the file ends early (at byte"), "{e}");
+        assert!(matches!(err(b"not a ply"), PlyError::NoMagic));
+        assert!(err(b"not a ply").to_string().contains("magic"));
+        let e = err(b"ply\nformat binary_big_endian 1.0\nend_header\n");
+        assert!(e.to_string().contains("binary_big_endian"), "{e}");
+        let e = err(b"ply\nformat ascii 1.0\nelement vertex one\nend_header\n");
+        assert!(matches!(e, PlyError::BadElementCount { line: 3, .. }), "{e}");
+        let e = err(b"ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nend_header\n0\n");
+        assert!(e.to_string().contains("x, y or z"), "{e}");
+        let e = err(b"ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nproperty float y\nproperty float z\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n0 0 zero\n");
+        assert!(e.to_string().contains("vertex 0: \"zero\" is not a number"), "{e}");
+        let e = err(b"ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nproperty float y\nproperty float z\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n0 0 0\n2 0 0\n");
+        assert!(matches!(e, PlyError::SmallFace { face: 0, n_vertices: 2 }), "{e}");
+        assert!(e.to_string().contains("at least 3"), "{e}");
         let err = read(Path::new("/nonexistent/mesh.ply")).unwrap_err().to_string();
         assert!(err.contains("/nonexistent/mesh.ply"), "{err}");
+    }
+
+    #[test]
+    fn the_scene_error_names_the_file_and_the_reason_once() {
+        let dir = std::env::temp_dir().join(format!("twin-ply-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("bad.ply");
+        std::fs::write(&file, b"ply\n\xff\nend_header\n").unwrap();
+        let e = read(&file).unwrap_err();
+        let text = e.to_string();
+        assert!(matches!(&e, SceneError::Ply { reason: PlyError::HeaderNotText(_), .. }), "{e}");
+        assert!(text.contains("bad.ply: the header is not text: invalid utf-8"), "{text}");
+        // The whole message is the top-level error's: a printer that walks the chain adds
+        // nothing and repeats nothing.
+        assert!(std::error::Error::source(&e).is_none());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -15,7 +15,7 @@
 use std::path::Path;
 
 use super::{delay_between, imported_link, io_error};
-use crate::error::TopologyError;
+use crate::error::{SndlibError, TopologyError};
 use crate::flow::Demand;
 use crate::topology::{NodeId, Position, Role, Topology};
 
@@ -36,7 +36,7 @@ pub struct SndlibNetwork {
 /// Reads an SNDlib native file.
 pub fn load(path: &Path) -> Result<SndlibNetwork, TopologyError> {
     let text = std::fs::read_to_string(path).map_err(io_error(path))?;
-    parse(&text).map_err(|reason| TopologyError::Format { path: path.to_path_buf(), reason })
+    parse(&text).map_err(|reason| TopologyError::Sndlib { path: path.to_path_buf(), reason })
 }
 
 /// Splits a section line into tokens, treating parentheses as separate tokens.
@@ -55,7 +55,7 @@ struct PendingNode {
 }
 
 /// Parses SNDlib text; errors say which line is wrong.
-pub fn parse(text: &str) -> Result<SndlibNetwork, String> {
+pub fn parse(text: &str) -> Result<SndlibNetwork, SndlibError> {
     let mut parser = Parser::new();
     for (no, raw) in text.lines().enumerate() {
         let line = raw.split('#').next().unwrap_or("").trim();
@@ -91,8 +91,12 @@ struct Parser {
 }
 
 /// Parses a number, naming `what` and the line if it is not one.
-fn number(s: &str, what: &str, line_no: usize) -> Result<f64, String> {
-    s.parse::<f64>().map_err(|_| format!("line {line_no}: {what} \"{s}\" is not a number"))
+fn number(s: &str, what: &'static str, line_no: usize) -> Result<f64, SndlibError> {
+    s.parse::<f64>().map_err(|_| SndlibError::NotANumber {
+        line: line_no,
+        what,
+        value: s.to_string(),
+    })
 }
 
 impl Parser {
@@ -114,7 +118,7 @@ impl Parser {
     }
 
     /// One non-empty line, without its comment.
-    fn line(&mut self, line_no: usize, line: &str) -> Result<(), String> {
+    fn line(&mut self, line_no: usize, line: &str) -> Result<(), SndlibError> {
         if self.section.is_empty() {
             return self.open_section(line_no, line);
         }
@@ -139,11 +143,9 @@ impl Parser {
     }
 
     /// A line between sections, which must open one.
-    fn open_section(&mut self, line_no: usize, line: &str) -> Result<(), String> {
+    fn open_section(&mut self, line_no: usize, line: &str) -> Result<(), SndlibError> {
         let Some(name) = line.strip_suffix('(').map(str::trim) else {
-            return Err(format!(
-                "line {line_no}: expected a section such as \"NODES (\", got \"{line}\""
-            ));
+            return Err(SndlibError::ExpectedSection { line: line_no, text: line.to_string() });
         };
         self.section = name.to_string();
         self.saw_nodes |= self.section == "NODES";
@@ -152,7 +154,7 @@ impl Parser {
     }
 
     /// A line `)`: closes a nested block, or the section (adding the nodes at the end of NODES).
-    fn close(&mut self) -> Result<(), String> {
+    fn close(&mut self) -> Result<(), SndlibError> {
         if self.depth > 0 {
             self.depth -= 1;
             return Ok(());
@@ -166,7 +168,7 @@ impl Parser {
 
     /// Adds the nodes read, as geographic positions only if every pair is a longitude and a
     /// latitude, else as planar ones.
-    fn add_pending_nodes(&mut self) -> Result<(), String> {
+    fn add_pending_nodes(&mut self) -> Result<(), SndlibError> {
         let geographic = self.pending_nodes.iter().all(|n| {
             n.coords.is_none_or(|(lon, lat): (f64, f64)| {
                 (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)
@@ -182,14 +184,14 @@ impl Parser {
             });
             self.topo
                 .add_node(&n.name, Role::Other, position)
-                .map_err(|e| format!("line {}: {e}", n.line))?;
+                .map_err(|e| SndlibError::Node { line: n.line, source: Box::new(e) })?;
         }
         self.planar = !geographic;
         Ok(())
     }
 
     /// `unit = <unit>` in META; other keys are ignored.
-    fn meta_line(&mut self, line_no: usize, t: &[String]) -> Result<(), String> {
+    fn meta_line(&mut self, line_no: usize, t: &[String]) -> Result<(), SndlibError> {
         if let [key, eq, value] = t
             && key == "unit"
             && eq == "="
@@ -199,46 +201,61 @@ impl Parser {
                 "KBITPERSEC" => 1e3,
                 "MBITPERSEC" => 1e6,
                 "GBITPERSEC" => 1e9,
-                other => return Err(format!("line {line_no}: unknown unit \"{other}\"")),
+                other => {
+                    return Err(SndlibError::UnknownUnit {
+                        line: line_no,
+                        unit: other.to_string(),
+                    });
+                }
             };
         }
         Ok(())
     }
 
     /// `<node> ( <lon> <lat> )` or `<node>` in NODES.
-    fn node_line(&mut self, line_no: usize, line: &str, t: &[String]) -> Result<(), String> {
+    fn node_line(&mut self, line_no: usize, line: &str, t: &[String]) -> Result<(), SndlibError> {
         let (name, coords) = match t {
             [name, o, x, y, c] if o == "(" && c == ")" => {
                 let (x, y) =
                     (number(x, "longitude or x", line_no)?, number(y, "latitude or y", line_no)?);
                 if !(x.is_finite() && y.is_finite()) {
-                    return Err(format!("line {line_no}: node {name}: coordinates must be finite"));
+                    return Err(SndlibError::NonFiniteCoordinates {
+                        line: line_no,
+                        node: name.clone(),
+                    });
                 }
                 (name.clone(), Some((x, y)))
             }
             [name] => (name.clone(), None),
             _ => {
-                return Err(format!(
-                    "line {line_no}: expected \"<node> ( <lon> <lat> )\", got \"{line}\""
-                ));
+                return Err(SndlibError::BadNodeLine { line: line_no, text: line.to_string() });
             }
         };
         if self.pending_nodes.iter().any(|n| n.name == name) {
-            return Err(format!("line {line_no}: node \"{name}\" is defined twice"));
+            return Err(SndlibError::DuplicateNode { line: line_no, node: name });
         }
         self.pending_nodes.push(PendingNode { name, coords, line: line_no });
         Ok(())
     }
 
     /// The node called `n`, which link or demand `id` (`what`) refers to.
-    fn lookup(&self, n: &str, what: &str, id: &str, line_no: usize) -> Result<NodeId, String> {
-        self.topo
-            .node_id(n)
-            .ok_or_else(|| format!("line {line_no}: {what} {id} refers to unknown node \"{n}\""))
+    fn lookup(
+        &self,
+        n: &str,
+        what: &'static str,
+        id: &str,
+        line_no: usize,
+    ) -> Result<NodeId, SndlibError> {
+        self.topo.node_id(n).ok_or_else(|| SndlibError::UnknownNode {
+            line: line_no,
+            what,
+            id: id.to_string(),
+            node: n.to_string(),
+        })
     }
 
     /// A LINKS line, which becomes a duplex pair of links.
-    fn link_line(&mut self, line_no: usize, line: &str, t: &[String]) -> Result<(), String> {
+    fn link_line(&mut self, line_no: usize, line: &str, t: &[String]) -> Result<(), SndlibError> {
         // id ( src tgt ) pre_cap pre_cost routing_cost setup_cost ( module_cap module_cost ... )
         if t.len() < 10
             || t[1] != "("
@@ -246,9 +263,7 @@ impl Parser {
             || t[9] != "("
             || t.last().map(String::as_str) != Some(")")
         {
-            return Err(format!(
-                "line {line_no}: expected \"<link> ( <src> <tgt> ) <pre_cap> <pre_cost> <routing_cost> <setup_cost> ( <modules> )\", got \"{line}\""
-            ));
+            return Err(SndlibError::BadLinkLine { line: line_no, text: line.to_string() });
         }
         let id = &t[0];
         let a = self.lookup(&t[2], "link", id, line_no)?;
@@ -257,9 +272,7 @@ impl Parser {
         let routing_cost = number(&t[7], "routing cost", line_no)?;
         let capacity = link_capacity(pre, &t[10..t.len() - 1], id, line_no)? * self.unit;
         if capacity.is_nan() || capacity <= 0.0 {
-            return Err(format!(
-                "line {line_no}: link {id} has neither a pre-installed capacity nor a module"
-            ));
+            return Err(SndlibError::NoCapacity { line: line_no, link: id.clone() });
         }
         let delay = match (self.planar, delay_between(&self.topo, a, b)) {
             (false, Some(d)) => d,
@@ -269,29 +282,27 @@ impl Parser {
             }
         };
         let weight = if routing_cost > 0.0 { routing_cost } else { 1.0 };
-        self.topo
-            .add_duplex(a, b, imported_link(capacity, delay, weight))
-            .map_err(|e| format!("line {line_no}: link {id}: {e}"))?;
+        self.topo.add_duplex(a, b, imported_link(capacity, delay, weight)).map_err(|e| {
+            SndlibError::Link { line: line_no, link: id.clone(), source: Box::new(e) }
+        })?;
         Ok(())
     }
 
     /// A DEMANDS line.
-    fn demand_line(&mut self, line_no: usize, line: &str, t: &[String]) -> Result<(), String> {
+    fn demand_line(&mut self, line_no: usize, line: &str, t: &[String]) -> Result<(), SndlibError> {
         // id ( src tgt ) routing_unit value max_path_length
         if t.len() < 7 || t[1] != "(" || t[4] != ")" {
-            return Err(format!(
-                "line {line_no}: expected \"<demand> ( <src> <tgt> ) <routing_unit> <value> <max_path_length>\", got \"{line}\""
-            ));
+            return Err(SndlibError::BadDemandLine { line: line_no, text: line.to_string() });
         }
         let id = &t[0];
         let a = self.lookup(&t[2], "demand", id, line_no)?;
         let b = self.lookup(&t[3], "demand", id, line_no)?;
         let value = number(&t[6], "demand value", line_no)?;
         if !(value.is_finite() && value >= 0.0) {
-            return Err(format!("line {line_no}: demand {id}: value {value} must be >= 0"));
+            return Err(SndlibError::BadDemandValue { line: line_no, demand: id.clone(), value });
         }
         if a == b {
-            return Err(format!("line {line_no}: demand {id} goes from a node to itself"));
+            return Err(SndlibError::SelfDemand { line: line_no, demand: id.clone() });
         }
         self.demands.push(Demand { name: id.clone(), src: a, dst: b });
         self.demand_lines.push(line_no);
@@ -300,12 +311,12 @@ impl Parser {
     }
 
     /// Checks what only the whole file can tell, and adds the notes.
-    fn finish(mut self) -> Result<SndlibNetwork, String> {
+    fn finish(mut self) -> Result<SndlibNetwork, SndlibError> {
         if !self.section.is_empty() {
-            return Err(format!("section {} is not closed with \")\"", self.section));
+            return Err(SndlibError::UnclosedSection { section: self.section });
         }
         if !self.saw_nodes || !self.saw_links {
-            return Err("an SNDlib network needs NODES and LINKS sections".into());
+            return Err(SndlibError::MissingSections);
         }
         self.check_connected()?;
         if self.defaulted_delay > 0 {
@@ -324,7 +335,7 @@ impl Parser {
     }
 
     /// Fails on the first demand whose ends the network does not connect.
-    fn check_connected(&self) -> Result<(), String> {
+    fn check_connected(&self) -> Result<(), SndlibError> {
         let topo = &self.topo;
         let Some(k) =
             crate::routing::first_disconnected(topo, self.demands.iter().map(|d| (d.src, d.dst)))
@@ -333,21 +344,25 @@ impl Parser {
         };
         let d = &self.demands[k];
         let name = |n| topo.node(n).map(|x| x.name.clone()).unwrap_or_default();
-        Err(format!(
-            "line {}: demand {}: no path from {} to {} (the network does not connect them)",
-            self.demand_lines[k],
-            d.name,
-            name(d.src),
-            name(d.dst)
-        ))
+        Err(SndlibError::Unroutable {
+            line: self.demand_lines[k],
+            demand: d.name.clone(),
+            from: name(d.src),
+            to: name(d.dst),
+        })
     }
 }
 
 /// A link's capacity in the file's unit: the pre-installed capacity if positive, else the
 /// largest of the `modules` (capacity/cost pairs).
-fn link_capacity(pre: f64, modules: &[String], id: &str, line_no: usize) -> Result<f64, String> {
+fn link_capacity(
+    pre: f64,
+    modules: &[String],
+    id: &str,
+    line_no: usize,
+) -> Result<f64, SndlibError> {
     if !modules.len().is_multiple_of(2) {
-        return Err(format!("line {line_no}: link {id}: modules come in capacity/cost pairs"));
+        return Err(SndlibError::OddModules { line: line_no, link: id.to_string() });
     }
     let mut largest = 0.0f64;
     for pair in modules.chunks(2) {
@@ -385,21 +400,43 @@ mod tests {
 
     #[test]
     fn errors_name_the_line() {
-        let bad = TINY.replace("( A B )", "( A Z )");
+        let err = |text: &str| parse(text).unwrap_err();
+        let e = err(&TINY.replace("( A B )", "( A Z )"));
         assert!(
-            parse(&bad).unwrap_err().contains("line 11")
-                && parse(&bad).unwrap_err().contains("\"Z\"")
+            matches!(&e, SndlibError::UnknownNode { line: 11, what: "link", node, .. } if node == "Z"),
+            "{e}"
         );
-        let bad = TINY.replace("1 1.50", "1 -2");
-        assert!(parse(&bad).unwrap_err().contains("D1"));
-        let bad = TINY.replace("( 10.00 1.0 40.00 3.0 )", "( )");
-        assert!(parse(&bad).unwrap_err().contains("neither"));
-        assert!(parse("NODES (\n A\n").unwrap_err().contains("not closed"));
+        assert!(e.to_string().contains("line 11") && e.to_string().contains("\"Z\""), "{e}");
+        let e = err(&TINY.replace("1 1.50", "1 -2"));
+        assert!(matches!(&e, SndlibError::BadDemandValue { line: 15, value: -2.0, .. }), "{e}");
+        assert!(e.to_string().contains("D1"), "{e}");
+        let e = err(&TINY.replace("( 10.00 1.0 40.00 3.0 )", "( )"));
+        assert!(e.to_string().contains("neither"), "{e}");
+        assert!(err("NODES (\n A\n").to_string().contains("not closed"));
+        let e = err(&TINY.replace("2.50 0.00 3.00", "2.50 0.00 cheap"));
+        assert_eq!(e.to_string(), "line 12: routing cost \"cheap\" is not a number");
         assert!(
             load(Path::new("/nonexistent/x.txt"))
                 .unwrap_err()
                 .to_string()
                 .contains("/nonexistent/x.txt")
         );
+    }
+
+    #[test]
+    fn a_refused_link_keeps_the_topology_error_as_its_source() {
+        // A capacity of 1e400 Gbit/s overflows to infinity, which the topology refuses.
+        let e = err_of(&TINY.replace("2.50 0.00 3.00", "1e400 0.00 3.00"));
+        let SndlibError::Link { line: 12, link, source } = &e else { panic!("{e:?}") };
+        assert_eq!(link, "BC");
+        assert!(matches!(**source, TopologyError::BadCapacity { .. }), "{source}");
+        // The file's error says it all once: the line, the link, the topology's reason.
+        let text = TopologyError::Sndlib { path: "net.txt".into(), reason: e }.to_string();
+        assert!(text.starts_with("net.txt: line 12: link BC: link "), "{text}");
+        assert_eq!(text.matches("capacity").count(), 1, "{text}");
+    }
+
+    fn err_of(text: &str) -> SndlibError {
+        parse(text).unwrap_err()
     }
 }

@@ -76,7 +76,7 @@ pub use run::{PacketSimulation, simulate};
 use sim_core::stats::DurationHistogram;
 use sim_core::{RngStreams, SimDuration, SimTime};
 
-use crate::error::TrafficError;
+use crate::error::{PacketConfigError, TrafficError};
 use crate::routing::Metric;
 use crate::topology::{LinkId, NodeId};
 use crate::whatif::Timeline;
@@ -128,7 +128,8 @@ impl Default for RedConfig {
 }
 
 impl RedConfig {
-    fn validate(&self) -> Result<(), String> {
+    /// Checks the thresholds, drop probability, weight and packet size.
+    fn validate(&self) -> Result<(), PacketConfigError> {
         let ok = self.min_threshold >= 0.0
             && self.max_threshold > self.min_threshold
             && self.max_threshold.is_finite()
@@ -139,12 +140,15 @@ impl RedConfig {
             && self.mean_packet_bytes > 0.0
             && self.mean_packet_bytes.is_finite();
         if ok {
-            Ok(())
-        } else {
-            Err(format!(
-                "RED needs 0 <= min_threshold < max_threshold, 0 < max_p <= 1, 0 < weight <= 1 and a positive mean packet size; got {self:?}"
-            ))
+            return Ok(());
         }
+        Err(PacketConfigError::Red {
+            min_threshold: self.min_threshold,
+            max_threshold: self.max_threshold,
+            max_p: self.max_p,
+            weight: self.weight,
+            mean_packet_bytes: self.mean_packet_bytes,
+        })
     }
 }
 
@@ -260,28 +264,25 @@ pub enum Traffic {
 }
 
 impl Traffic {
-    fn validate(&self) -> Result<(), String> {
+    /// Checks the rates, sizes and periods (or the TCP settings).
+    fn validate(&self) -> Result<(), PacketConfigError> {
         let pos = |x: f64| x.is_finite() && x > 0.0;
         match *self {
             Traffic::Poisson { rate_pps, size } => {
                 if !pos(rate_pps) {
-                    return Err(format!(
-                        "Poisson rate {rate_pps} packets/s must be finite and > 0"
-                    ));
+                    return Err(PacketConfigError::PoissonRate { rate_pps });
                 }
                 match size {
-                    PacketSize::Fixed(0) => Err("packet size must be at least 1 byte".into()),
+                    PacketSize::Fixed(0) => Err(PacketConfigError::ZeroPacketSize),
                     PacketSize::Exponential { mean_bytes } if !pos(mean_bytes) => {
-                        Err(format!("mean packet size {mean_bytes} must be finite and > 0"))
+                        Err(PacketConfigError::MeanPacketSize { mean_bytes })
                     }
                     _ => Ok(()),
                 }
             }
             Traffic::Cbr { rate_pps, size_bytes } => {
                 if !pos(rate_pps) || size_bytes == 0 {
-                    Err(format!(
-                        "CBR needs a rate > 0 and a size >= 1 byte, got {rate_pps} packets/s and {size_bytes} bytes"
-                    ))
+                    Err(PacketConfigError::Cbr { rate_pps, size_bytes })
                 } else {
                     Ok(())
                 }
@@ -294,9 +295,13 @@ impl Traffic {
                     && shape.is_finite()
                     && shape > 1.0)
                 {
-                    Err(format!(
-                        "on-off needs peak rate, size, mean on and off periods > 0 and a Pareto shape > 1; got {peak_pps} packets/s, {size_bytes} bytes, on {mean_on_s} s, off {mean_off_s} s, shape {shape}"
-                    ))
+                    Err(PacketConfigError::OnOff {
+                        peak_pps,
+                        size_bytes,
+                        mean_on_s,
+                        mean_off_s,
+                        shape,
+                    })
                 } else {
                     Ok(())
                 }
@@ -312,12 +317,17 @@ impl Traffic {
                     && pos(c.min_rto_s)
                     && c.flow_bytes != Some(0);
                 if ok {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "TCP needs mss, ack size > 0, windows >= 1, a positive minimum RTO and a non-empty transfer; got {c:?}"
-                    ))
+                    return Ok(());
                 }
+                Err(PacketConfigError::Tcp {
+                    mss_bytes: c.mss_bytes,
+                    ack_bytes: c.ack_bytes,
+                    initial_window: c.initial_window,
+                    initial_ssthresh: c.initial_ssthresh,
+                    max_window: c.max_window,
+                    min_rto_s: c.min_rto_s,
+                    flow_bytes: c.flow_bytes,
+                })
             }
         }
     }

@@ -85,7 +85,7 @@ fn check_queues(topo: &Topology, cfg: &PacketConfig) -> Result<(), TrafficError>
             )));
         }
         if let Some(red) = &q.red {
-            red.validate().map_err(config_error)?;
+            red.validate().map_err(|reason| TrafficError::InvalidQueue { reason })?;
         }
         if q.limit == QueueLimit::Packets(0) || q.limit == QueueLimit::Bytes(0) {
             return Err(config_error("a queue must hold at least one packet"));
@@ -151,7 +151,9 @@ fn flow_state(
     streams: &RngStreams,
 ) -> Result<FlowState, TrafficError> {
     check_flow_ends(topo, f)?;
-    f.traffic.validate().map_err(bad_source(f))?;
+    f.traffic
+        .validate()
+        .map_err(|reason| TrafficError::InvalidSource { source_name: f.name.clone(), reason })?;
     let active = active_span(f, end_ns)?;
     let source = source_of(f, active.start_ns)?;
     Ok(FlowState {

@@ -3,6 +3,7 @@
 
 use sim_core::{RngStreams, SimDuration, SimTime};
 use transport::TrafficError;
+use transport::error::PacketConfigError;
 use transport::packet::{
     self, FlowSpec, PacketConfig, PacketSize, QueueConfig, QueueLimit, RedConfig, TcpConfig,
     Traffic,
@@ -310,7 +311,7 @@ fn bad_settings_are_errors() {
         )],
         &config,
     );
-    assert!(e.contains("shape"), "{e}");
+    assert!(e.starts_with("source onoff: on-off needs") && e.contains("shape 1"), "{e}");
     let mut late = config.clone();
     late.timeline.push(SimTime::from_nanos(5_000_000_000), Operation::FailNode(s[0]));
     let e = err(&[FlowSpec::new("f", s[0], d[0], ok)], &late);
@@ -322,10 +323,12 @@ fn bad_settings_are_errors() {
         }),
         ..config.clone()
     };
-    assert!(matches!(
-        packet::simulate(&t, &[FlowSpec::new("f", s[0], d[0], ok)], &bad_red),
-        Err(TrafficError::Config(_))
-    ));
+    let e = packet::simulate(&t, &[FlowSpec::new("f", s[0], d[0], ok)], &bad_red).unwrap_err();
+    assert!(
+        matches!(e, TrafficError::InvalidQueue { reason: PacketConfigError::Red { max_p, .. } } if max_p == 2.0),
+        "{e}"
+    );
+    assert!(e.to_string().starts_with("invalid simulation setting: RED needs"), "{e}");
     let zero = PacketConfig { duration: SimDuration::ZERO, ..config };
     assert!(packet::simulate(&t, &[FlowSpec::new("f", s[0], d[0], ok)], &zero).is_err());
 }
