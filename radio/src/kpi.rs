@@ -210,6 +210,45 @@ pub fn serving(cells: &[Cell], path_gain_db: &[f64], cfg: &KpiConfig) -> Serving
     }
 }
 
+/// When a point counts as covered, as planners define it: its best server's RSRP and SINR reach
+/// the thresholds, and its RSRP stands above the thermal noise of one resource element (a
+/// reference signal below the noise floor is not received, whatever thresholds are set).
+///
+/// The defaults: −120 dBm RSRP is the usual operators' `q-RxLevMin` (the RSRP below which a
+/// UE may not camp on a cell, TS 36.304 / 38.304 §5.2.3.2 cell-selection criterion S; the field
+/// ranges from −140 to −44 dBm, and networks commonly broadcast −120 to −124 dBm); −6 dB SINR
+/// is the lowest operating point of the downlink control and lowest MCS in link-level results
+/// (about where TR 36.942's attenuated Shannon bound gives 0.2 bit/s/Hz). Design targets for a
+/// good service are stricter (often −105 to −110 dBm and 0 to 3 dB); a scenario sets its own.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CoverageThresholds {
+    /// Weakest RSRP that serves, dBm.
+    pub min_rsrp_dbm: f64,
+    /// Weakest SINR that serves, dB.
+    pub min_sinr_db: f64,
+}
+
+impl Default for CoverageThresholds {
+    fn default() -> Self {
+        CoverageThresholds { min_rsrp_dbm: -120.0, min_sinr_db: -6.0 }
+    }
+}
+
+impl CoverageThresholds {
+    /// Whether a point whose best server is `server`, at `rsrp_dbm` and `sinr_db`, is covered;
+    /// `noise_figure_db` is the receiver's.
+    pub fn covers(&self, server: &Cell, rsrp_dbm: f64, sinr_db: f64, noise_figure_db: f64) -> bool {
+        let floor = thermal_noise_dbm(server.subcarrier_spacing_hz, noise_figure_db);
+        rsrp_dbm >= self.min_rsrp_dbm && rsrp_dbm >= floor && sinr_db >= self.min_sinr_db
+    }
+
+    /// The thermal noise of one resource element of `server`, dBm: the RSRP below which
+    /// nothing is covered.
+    pub fn noise_floor_dbm(server: &Cell, noise_figure_db: f64) -> f64 {
+        thermal_noise_dbm(server.subcarrier_spacing_hz, noise_figure_db)
+    }
+}
+
 /// The serving KPIs at every point of a set of coverage maps, one map per cell (same grid).
 pub fn serving_map(
     cells: &[Cell],
@@ -301,5 +340,20 @@ mod tests {
         let co = serving(&cells[..2], &[-100.0, -100.0], &KpiConfig::default());
         assert!(co.sinr_db < 0.0 && co.sinr_db > -0.01, "{}", co.sinr_db);
         assert_eq!(serving(&cells, &[f64::NEG_INFINITY; 3], &KpiConfig::default()), Serving::NONE);
+    }
+
+    #[test]
+    fn coverage_needs_both_thresholds_and_a_signal_above_the_noise_floor() {
+        let c = cell("a", 3.5e9);
+        let t = CoverageThresholds::default();
+        assert!(t.covers(&c, -119.9, -5.9, 7.0));
+        assert!(!t.covers(&c, -120.1, 10.0, 7.0), "too weak");
+        assert!(!t.covers(&c, -100.0, -6.1, 7.0), "too much interference");
+        // 30 kHz subcarriers and 7 dB: −174 + 44.77 + 7 = −122.23 dBm.
+        let floor = CoverageThresholds::noise_floor_dbm(&c, 7.0);
+        assert!((floor - (-174.0 + 10.0 * 30e3f64.log10() + 7.0)).abs() < 1e-9);
+        let lax = CoverageThresholds { min_rsrp_dbm: -250.0, min_sinr_db: -250.0 };
+        assert!(lax.covers(&c, floor + 0.01, -20.0, 7.0));
+        assert!(!lax.covers(&c, -203.0, -20.0, 7.0), "below the noise floor nothing is covered");
     }
 }

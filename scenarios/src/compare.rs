@@ -99,6 +99,7 @@ mod tests {
         VariantSummary {
             name: name.into(),
             coverage_mean: coverage,
+            sinr_busy_hour_db: 8.0,
             prb_util_mean: 0.2,
             prb_util_max_p95: 0.5,
             unserved_share: 0.0,
@@ -109,6 +110,9 @@ mod tests {
             settlement_backlog_max: 7,
             packet_delay_p99_ms: 1.5,
             packet_loss: 0.0,
+            coupling_iterations_max: 4,
+            coupling_iterations_mean: 2.5,
+            coupling_residual_max: 1e-7,
         }
     }
 
@@ -123,7 +127,7 @@ mod tests {
         let a = s(vec![variant("baseline", 0.9), variant("old", 0.8)]);
         let b = s(vec![variant("baseline", 0.95), variant("new", 0.8)]);
         let (rows, only) = compare_summaries(&a, &b);
-        assert_eq!(rows.len(), 11, "one variant in both, eleven KPIs");
+        assert_eq!(rows.len(), 12, "one variant in both, twelve KPIs");
         let kpis: Vec<&str> = rows.iter().map(|r| r.kpi.as_str()).collect();
         let mut sorted = kpis.clone();
         sorted.sort();

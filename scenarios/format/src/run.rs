@@ -32,6 +32,10 @@ pub struct VariantSummary {
     pub name: String,
     /// Mean share of outdoor points served.
     pub coverage_mean: f64,
+    /// Mean over the busy hours (each day's interval of most offered traffic) of the served
+    /// points' SINR at the interval's loads, cells weighted by their traffic, dB.
+    #[serde(default)]
+    pub sinr_busy_hour_db: f64,
     /// Mean PRB utilisation over cells and intervals.
     pub prb_util_mean: f64,
     /// 95th percentile over intervals of the busiest cell's PRB utilisation.
@@ -52,13 +56,24 @@ pub struct VariantSummary {
     pub packet_delay_p99_ms: f64,
     /// Highest packet loss over the busy intervals simulated.
     pub packet_loss: f64,
+    /// Most iterations the load coupling took in an interval.
+    #[serde(default)]
+    pub coupling_iterations_max: u32,
+    /// Mean iterations of the load coupling per interval.
+    #[serde(default)]
+    pub coupling_iterations_mean: f64,
+    /// Largest residual of the load coupling in any interval (change of a cell's load in its
+    /// last iteration; the solver stops below 1e-5).
+    #[serde(default)]
+    pub coupling_residual_max: f64,
 }
 
 impl VariantSummary {
     /// Every KPI as (name, value), in the order the file writes them.
-    pub fn kpis(&self) -> [(&'static str, f64); 11] {
+    pub fn kpis(&self) -> [(&'static str, f64); 12] {
         [
             ("coverage_mean", self.coverage_mean),
+            ("sinr_busy_hour_db", self.sinr_busy_hour_db),
             ("prb_util_mean", self.prb_util_mean),
             ("prb_util_max_p95", self.prb_util_max_p95),
             ("unserved_share", self.unserved_share),

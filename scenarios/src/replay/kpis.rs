@@ -25,10 +25,28 @@ pub struct NetworkSeries {
     pub unserved_share: Vec<f64>,
     /// Highest link utilisation.
     pub max_link_util: Vec<f64>,
+    /// Mean SINR of the served points at the interval's loads, cells weighted by their
+    /// offered traffic, dB.
+    #[serde(default)]
+    pub mean_sinr_db: Vec<f64>,
+    /// Downlink bytes offered (recorded traffic after the variant's scaling).
+    #[serde(default)]
+    pub offered_bytes: Vec<f64>,
     /// Mean backhaul delay of the site demands (weighted by rate), ms.
     pub mean_delay_ms: Vec<f64>,
     /// Settlement records waiting at the interval's end.
     pub settlement_backlog: Vec<u64>,
+}
+
+/// How the load coupling converged over a variant's intervals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct CouplingReport {
+    /// Most iterations an interval took.
+    pub iterations_max: u32,
+    /// Mean iterations per interval.
+    pub iterations_mean: f64,
+    /// Largest residual (change of a load in the last iteration) of any interval.
+    pub residual_max: f64,
 }
 
 /// A state as the maps and the viewer show it: its cells, links down and serving map. The
@@ -75,6 +93,8 @@ pub struct VariantResult {
     pub link_util: Vec<f32>,
     /// Network series.
     pub series: NetworkSeries,
+    /// How the load coupling converged.
+    pub coupling: CouplingReport,
     /// Downlink bytes per interval at points no cell serves (not offered to any cell).
     pub uncovered_bytes: Vec<f64>,
     /// Net positions per month and carrier.
@@ -106,6 +126,7 @@ pub(crate) struct Recorder {
     cell_kpis: Vec<CellKpi>,
     link_util: Vec<f32>,
     series: NetworkSeries,
+    coupling: CouplingReport,
     uncovered_bytes: Vec<f64>,
     /// State index of each interval.
     state_of: Vec<usize>,
@@ -124,6 +145,7 @@ impl Recorder {
             cell_kpis: vec![CellKpi::default(); intervals * n_cells],
             link_util: vec![0.0; intervals * n_links],
             series: NetworkSeries::default(),
+            coupling: CouplingReport::default(),
             uncovered_bytes: Vec::with_capacity(intervals),
             state_of: vec![0; intervals],
             site_bps: vec![0.0; intervals * max_sites],
@@ -150,6 +172,12 @@ impl Recorder {
         s.unserved_share.push(load.unserved_share());
         s.max_link_util.push(links.max_link_util);
         s.mean_delay_ms.push(links.mean_delay_ms);
+        s.mean_sinr_db.push(load.sinr_mean_db);
+        s.offered_bytes.push(load.offered_bytes);
+        let c = &mut self.coupling;
+        c.iterations_max = c.iterations_max.max(load.iterations);
+        c.iterations_mean += f64::from(load.iterations);
+        c.residual_max = c.residual_max.max(load.residual);
         self.uncovered_bytes.push(load.uncovered_bytes);
         self.state_of[k] = state;
         for (i, &v) in load.site_bps.iter().enumerate() {
@@ -176,6 +204,8 @@ impl Recorder {
     pub(crate) fn finish(self, run: Finished) -> VariantResult {
         let mut series = self.series;
         series.settlement_backlog = run.settlement.system.backlog.clone();
+        let mut coupling = self.coupling;
+        coupling.iterations_mean /= series.coverage.len().max(1) as f64;
         VariantResult {
             name: run.name,
             cells: run.cells,
@@ -183,6 +213,7 @@ impl Recorder {
             links: run.links,
             link_util: self.link_util,
             series,
+            coupling,
             uncovered_bytes: self.uncovered_bytes,
             positions: run.settlement.positions,
             system: run.settlement.system,
@@ -222,6 +253,9 @@ mod tests {
             unserved_bytes: 2.0 * k,
             prb_util_mean: 0.1 * k,
             prb_util_max: 0.2 * k,
+            sinr_mean_db: 10.0 - k,
+            iterations: k as u32,
+            residual: 1e-7 * k,
         };
         let links = |u: f32| LinkLoad {
             link_util: vec![u, 2.0 * u],
@@ -259,6 +293,11 @@ mod tests {
         assert_eq!(v.series.unserved_share, [0.2, 0.4, 0.6]);
         assert_eq!(v.series.settlement_backlog, [5, 6, 7]);
         assert_eq!(v.uncovered_bytes, [1.0, 2.0, 3.0]);
+        assert_eq!(v.series.mean_sinr_db, [9.0, 8.0, 7.0]);
+        assert_eq!(v.series.offered_bytes, [10.0; 3]);
+        assert_eq!(v.coupling.iterations_max, 3);
+        assert_eq!(v.coupling.iterations_mean, 2.0);
+        assert!((v.coupling.residual_max - 3e-7).abs() < 1e-18);
         assert!(v.last_serving().is_empty());
     }
 }

@@ -18,12 +18,15 @@
 //!   the TR 38.901 UMa model stands in.
 //! * **serving** ([`serving`]): each grid point's best server, RSRP and SINR; with a calibration
 //!   model (feature `calibrate`) every served point's RSRP and SINR are corrected before the
-//!   thresholds (−120 dBm RSRP, −6 dB SINR by default) decide what is served.
+//!   scenario's coverage thresholds (−120 dBm RSRP, −6 dB SINR at half the neighbours' load by
+//!   default; never below the noise floor) decide what is served.
 //! * **load** ([`load`], [`placement`]): each inventory cell's traffic is spread over the outdoor
 //!   points it serves in the baseline at the window's start (in proportion to the demand density
 //!   layer, or evenly), computed once per run; in a state every point's share goes to whichever
 //!   cell serves it there. Capacity is bandwidth times the mean spectral efficiency of a cell's
-//!   points; demand above it is unserved.
+//!   points at the interval's loads: every cell interferes in proportion to its own PRB
+//!   utilisation, a fixed point solved per interval ([`coupling`]); demand above capacity is
+//!   unserved.
 //! * **backhaul** ([`backhaul`]): each site's carried traffic is a demand from its homing node to
 //!   the core; the flow-level max-min model allocates every interval, and the busiest intervals
 //!   are simulated packet by packet.
@@ -47,6 +50,7 @@ use crate::error::ScenarioError;
 use crate::scenario::{Plan, Scheduled};
 
 pub mod backhaul;
+pub mod coupling;
 pub mod kpis;
 pub mod load;
 pub mod maps;
@@ -64,7 +68,6 @@ pub use settle::NetPosition;
 
 use self::kpis::{Finished, Recorder};
 use self::placement::Baseline;
-use self::serving::Thresholds;
 use self::state::State;
 
 /// Settings of the replay that are not part of the scenario.
@@ -74,12 +77,6 @@ pub struct ReplayOptions {
     pub rays: u64,
     /// Reflections traced.
     pub max_depth: u32,
-    /// Weakest RSRP that serves, dBm.
-    pub min_rsrp_dbm: f64,
-    /// Weakest SINR that serves, dB.
-    pub min_sinr_db: f64,
-    /// Share of the time interfering cells transmit (0 to 1).
-    pub interference_load: f64,
     /// Intervals per variant (the busiest by link utilisation) also simulated packet by packet.
     pub busy_intervals: usize,
     /// Simulated seconds of each busy interval (after a tenth as much warm-up): a stationary
@@ -94,9 +91,6 @@ impl Default for ReplayOptions {
         ReplayOptions {
             rays: 20_000,
             max_depth: 2,
-            min_rsrp_dbm: -120.0,
-            min_sinr_db: -6.0,
-            interference_load: 0.5,
             busy_intervals: 2,
             packet_seconds: 1.0,
             backend: radio::Backend::Auto,
@@ -116,12 +110,6 @@ impl ReplayOptions {
                 self.packet_seconds,
                 "a positive number of seconds up to an hour",
             );
-        }
-        if !(0.0..=1.0).contains(&self.interference_load) {
-            return bad("interference load", self.interference_load, "a share from 0 to 1");
-        }
-        if !(self.min_rsrp_dbm.is_finite() && self.min_sinr_db.is_finite()) {
-            return bad("serving threshold", self.min_rsrp_dbm.min(self.min_sinr_db), "finite");
         }
         if self.rays == 0 {
             return bad("rays", 0.0, "at least one ray per coverage map");
@@ -171,7 +159,10 @@ impl<'a> Replayer<'a> {
             plan,
             radio,
             baseline: OnceLock::new(),
-            kpi: KpiConfig { interference_load: opts.interference_load, ..KpiConfig::default() },
+            kpi: KpiConfig {
+                interference_load: plan.coverage.interference_load,
+                ..KpiConfig::default()
+            },
             #[cfg(feature = "calibrate")]
             correction: crate::calibration::Correction::load(plan, opts.max_depth)?,
             opts,
@@ -257,9 +248,8 @@ impl<'a> Replayer<'a> {
             let (scene, grid) = (self.radio.scene.as_ref(), &self.radio.grid);
             serving::correct(corr, scene, grid, &self.kpi, world, &mut points)?;
         }
-        let t =
-            Thresholds { min_rsrp_dbm: self.opts.min_rsrp_dbm, min_sinr_db: self.opts.min_sinr_db };
-        serving::apply_thresholds(&mut points, t);
+        let (rule, nf) = (self.plan.coverage.thresholds, self.kpi.noise_figure_db);
+        serving::apply_thresholds(&mut points, &state.cells, rule, nf);
         Ok(points)
     }
 
@@ -310,22 +300,26 @@ impl<'a> Replayer<'a> {
         let last = states.last().map_or((0, 0), |s| (s.cells.len(), s.homing.len()));
         let mut rec = Recorder::new(intervals, last.0, links.len(), last.1);
         let mut snapshots = Vec::new();
+        // The coupling's loads, carried from interval to interval (and state to state).
+        let mut warm = load::WarmStart::default();
         for (si, state) in states.iter().enumerate() {
             let end = states.get(si + 1).map_or(intervals, |s| s.from);
             if state.from >= end {
                 continue;
             }
             let serving = self.serving(state)?;
+            let maps = self.radio.maps_of(&state.cells, &state.active)?;
+            let coupling =
+                coupling::Coupling::new(&state.cells, &maps, &serving, &base.density, &self.kpi);
             let n_inv = plan.inventory.cells.len();
-            let load =
-                load::StateLoad::new(&serving, &base, &state.cells, n_inv, &self.radio.outdoor);
+            let load = load::StateLoad::new(&serving, &base, coupling, n_inv, &self.radio.outdoor);
             snapshots.push(StateSnapshot::new(state, serving));
             let mut backhaul = backhaul::Backhaul::new(state, self.core, &link_index)?;
             for k in state.from..end {
                 if self.interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
                     return Err(ScenarioError::Interrupted);
                 }
-                let cells = load::interval_load(&load, state, &base, k, interval_s);
+                let cells = load::interval_load(&load, state, &base, k, interval_s, &mut warm);
                 let links = backhaul.allocate(&cells.site_bps)?;
                 rec.record(k, si, load.coverage, &cells, &links);
             }

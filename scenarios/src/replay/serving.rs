@@ -4,12 +4,13 @@
 //! Each outdoor point gets its best server by RSRP and its SINR against the other active cells
 //! ([`radio::kpi::serving`]); where the scenario names a calibration model its correction is
 //! applied next (by the replay, before the thresholds); then a point is served only where the
-//! RSRP and SINR reach the thresholds ([`Thresholds`]). Indoor points are never served.
+//! RSRP and SINR reach the scenario's thresholds and the RSRP the noise floor
+//! ([`CoverageThresholds`]). Indoor points are never served.
 
 use std::sync::Arc;
 
 use radio::Cell;
-use radio::kpi::{KpiConfig, serving};
+use radio::kpi::{CoverageThresholds, KpiConfig, serving};
 use rayon::prelude::*;
 
 use super::maps::CellMap;
@@ -35,15 +36,6 @@ impl PointServing {
         sinr_db: f32::NEG_INFINITY,
         spectral_efficiency: 0.0,
     };
-}
-
-/// The weakest signal that serves.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Thresholds {
-    /// Weakest RSRP, dBm.
-    pub min_rsrp_dbm: f64,
-    /// Weakest SINR, dB.
-    pub min_sinr_db: f64,
 }
 
 /// The best server, RSRP, SINR and spectral efficiency at every point, before thresholds:
@@ -77,12 +69,19 @@ pub fn serve(
         .collect()
 }
 
-/// Unserves every point below the thresholds (it keeps its RSRP and SINR, for the maps).
-pub fn apply_thresholds(points: &mut [PointServing], t: Thresholds) {
+/// Unserves every point below the thresholds or the noise floor of its server's resource
+/// element, for a receiver of noise figure `nf_db` (it keeps its RSRP and SINR, for the maps).
+pub fn apply_thresholds(
+    points: &mut [PointServing],
+    cells: &[Cell],
+    t: CoverageThresholds,
+    nf_db: f64,
+) {
     for p in points {
-        let ok = f64::from(p.rsrp_dbm) >= t.min_rsrp_dbm && f64::from(p.sinr_db) >= t.min_sinr_db;
-        if !ok {
-            p.best = None;
+        if let Some(b) = p.best {
+            if !t.covers(&cells[b], f64::from(p.rsrp_dbm), f64::from(p.sinr_db), nf_db) {
+                p.best = None;
+            }
         }
     }
 }
@@ -161,14 +160,21 @@ mod tests {
         let (cells, maps) = two_cells();
         let outdoor = [true, true, true, false];
         let mut points = serve(&cells, &maps, &outdoor, &KpiConfig::default());
-        let strict =
-            Thresholds { min_rsrp_dbm: f64::from(points[1].rsrp_dbm) + 0.5, min_sinr_db: -100.0 };
+        let strict = CoverageThresholds {
+            min_rsrp_dbm: f64::from(points[1].rsrp_dbm) + 0.5,
+            min_sinr_db: -100.0,
+        };
         let rsrp_before = points[1].rsrp_dbm;
-        apply_thresholds(&mut points, strict);
+        apply_thresholds(&mut points, &cells, strict, 7.0);
         assert_eq!(points[1].best, None);
         assert_eq!(points[1].rsrp_dbm, rsrp_before, "an unserved point keeps its RSRP");
         assert_eq!(points[0].best, Some(0));
         assert_eq!(points[2].best, None, "weaker still than point 1");
         assert!((coverage(&points, &outdoor) - 1.0 / 3.0).abs() < 1e-12);
+        // However low the thresholds, a reference signal under the noise floor is not received.
+        let lax = CoverageThresholds { min_rsrp_dbm: -300.0, min_sinr_db: -300.0 };
+        points[0].rsrp_dbm = -203.0;
+        apply_thresholds(&mut points, &cells, lax, 7.0);
+        assert_eq!(points[0].best, None);
     }
 }

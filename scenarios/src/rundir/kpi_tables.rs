@@ -12,7 +12,7 @@ const T: &str = "text";
 const R: &str = "real";
 const I: &str = "integer";
 
-const NETWORK: [(&str, &str); 9] = [
+const NETWORK: [(&str, &str); 11] = [
     ("variant", T),
     ("interval_start", T),
     ("coverage", R),
@@ -22,6 +22,8 @@ const NETWORK: [(&str, &str); 9] = [
     ("max_link_util", R),
     ("mean_delay_ms", R),
     ("settlement_backlog", I),
+    ("mean_sinr_db", R),
+    ("offered_bytes", R),
 ];
 const CELLS: [(&str, &str); 7] = [
     ("variant", T),
@@ -76,6 +78,8 @@ fn network(r: &VariantResult, stamps: &[String]) -> Batch {
             ("max_link_util", f(&s.max_link_util, 4)),
             ("mean_delay_ms", f(&s.mean_delay_ms, 4)),
             ("settlement_backlog", Column::I64(backlog.collect())),
+            ("mean_sinr_db", f(&s.mean_sinr_db, 3)),
+            ("offered_bytes", f(&s.offered_bytes, 0)),
         ],
     }
 }

@@ -22,8 +22,20 @@ fn mean(v: &[f64]) -> f64 {
     if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 }
 }
 
+/// The mean of `values` over each day's busy hour: the interval of most `offered` traffic in
+/// every `per_day` intervals from the window's start.
+fn busy_hour_mean(values: &[f64], offered: &[f64], per_day: usize) -> f64 {
+    let busiest = offered.chunks(per_day).enumerate().filter_map(|(d, day)| {
+        let (i, _) = day.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))?;
+        values.get(d * per_day + i).copied()
+    });
+    let v: Vec<f64> = busiest.filter(|x| x.is_finite()).collect();
+    mean(&v)
+}
+
 /// The summary of a run's results.
 pub fn summarise(plan: &Plan, results: &[VariantResult]) -> Summary {
+    let per_day = (86_400 / plan.window.interval_s.max(1)).max(1) as usize;
     let variants: Vec<VariantSummary> = results
         .iter()
         .map(|r| {
@@ -31,6 +43,7 @@ pub fn summarise(plan: &Plan, results: &[VariantResult]) -> Summary {
             VariantSummary {
                 name: r.name.clone(),
                 coverage_mean: mean(&s.coverage),
+                sinr_busy_hour_db: busy_hour_mean(&s.mean_sinr_db, &s.offered_bytes, per_day),
                 prb_util_mean: mean(&s.mean_prb_util),
                 prb_util_max_p95: quantile(&s.max_prb_util, 0.95),
                 unserved_share: mean(&s.unserved_share),
@@ -41,6 +54,9 @@ pub fn summarise(plan: &Plan, results: &[VariantResult]) -> Summary {
                 settlement_backlog_max: r.system.backlog_max,
                 packet_delay_p99_ms: r.busy.iter().map(|b| b.delay_p99_ms).fold(0.0, f64::max),
                 packet_loss: r.busy.iter().map(|b| b.loss).fold(0.0, f64::max),
+                coupling_iterations_max: r.coupling.iterations_max,
+                coupling_iterations_mean: r.coupling.iterations_mean,
+                coupling_residual_max: r.coupling.residual_max,
             }
         })
         .collect();
@@ -49,7 +65,7 @@ pub fn summarise(plan: &Plan, results: &[VariantResult]) -> Summary {
         for v in &variants[1..] {
             // Every KPI but the packet-level ones (the last two), which the summary reports
             // without ranking.
-            let pairs = base.kpis().into_iter().zip(v.kpis()).take(9);
+            let pairs = base.kpis().into_iter().zip(v.kpis()).take(10);
             for ((kpi, b), (_, x)) in pairs {
                 let change = x - b;
                 let impact = change.abs() / if b.abs() > 1e-12 { b.abs() } else { 1.0 };

@@ -33,6 +33,9 @@ pub struct Scenario {
     /// The analysis grid.
     #[serde(default)]
     pub grid: GridSpec,
+    /// When a point counts as covered.
+    #[serde(default)]
+    pub coverage: CoverageSpec,
     /// What-if variants.
     #[serde(default, rename = "variant")]
     pub variants: Vec<Variant>,
@@ -154,6 +157,31 @@ pub struct GridSpec {
     /// Grid spacing, metres.
     #[serde(default = "default_cell_m")]
     pub cell_m: f64,
+}
+
+/// When a point counts as covered (`[coverage]`): its best server's RSRP and SINR reach the
+/// thresholds (and the RSRP the noise floor); defaults and their sources in `docs/radio.md`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CoverageSpec {
+    /// Weakest RSRP that serves, dBm (−120).
+    pub min_rsrp_dbm: f64,
+    /// Weakest SINR that serves, dB (−6).
+    pub min_sinr_db: f64,
+    /// Share of the time neighbours transmit in the SINR that decides coverage and the maps
+    /// show (0.5); the interval's KPIs use each cell's own load instead.
+    pub interference_load: f64,
+}
+
+impl Default for CoverageSpec {
+    fn default() -> Self {
+        let t = radio::kpi::CoverageThresholds::default();
+        CoverageSpec {
+            min_rsrp_dbm: t.min_rsrp_dbm,
+            min_sinr_db: t.min_sinr_db,
+            interference_load: 0.5,
+        }
+    }
 }
 
 fn default_cell_m() -> f64 {

@@ -19,9 +19,12 @@ mod tables;
 mod validate;
 
 pub use crate::error::Diagnostic;
-pub use file::{CitySpec, GridSpec, History, Network, Operation, Scenario, Timed, Variant};
+pub use file::{
+    CitySpec, CoverageSpec, GridSpec, History, Network, Operation, Scenario, Timed, Variant,
+};
 pub use plan::{
-    Change, Files, InputFile, Plan, SceneSource, Scheduled, TrafficRow, VariantPlan, Window,
+    Change, CoverageRule, Files, InputFile, Plan, SceneSource, Scheduled, TrafficRow, VariantPlan,
+    Window,
     load_scene,
 };
 pub use validate::{parse_instant, validate};

@@ -15,6 +15,21 @@ use transport::topology::{NodeId, Topology};
 use crate::error::ScenarioError;
 use crate::settlement::{RateCard, Service, SettlementMode, Usage};
 
+/// When a grid point counts as covered, and the neighbour load of the SINR that decides it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CoverageRule {
+    /// RSRP and SINR thresholds.
+    pub thresholds: radio::kpi::CoverageThresholds,
+    /// Share of the time neighbours transmit in that SINR (0 to 1).
+    pub interference_load: f64,
+}
+
+impl Default for CoverageRule {
+    fn default() -> Self {
+        CoverageRule { thresholds: Default::default(), interference_load: 0.5 }
+    }
+}
+
 /// A scenario with everything it names read and checked.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -34,6 +49,8 @@ pub struct Plan {
     pub scene: SceneSource,
     /// Analysis grid spacing, metres.
     pub grid_cell_m: f64,
+    /// When a point counts as covered.
+    pub coverage: CoverageRule,
     /// The inventory.
     pub inventory: radio::inventory::Inventory,
     /// The transport topology.

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use chrono::DateTime;
 
 use super::file::Scenario;
-use super::plan::{Files, InputFile, Plan, SceneSource, Window};
+use super::plan::{CoverageRule, Files, InputFile, Plan, SceneSource, Window};
 use crate::error::Diagnostic;
 
 /// Reads `path` and everything it names; returns the plan, or every problem found (sorted by
@@ -59,6 +59,27 @@ pub(super) struct Span {
 }
 
 impl Validator {
+    /// The coverage rule, each value in its physical range.
+    fn coverage(&mut self, path: &Path, spec: &super::file::CoverageSpec) -> CoverageRule {
+        let checks = [
+            ("coverage.min_rsrp_dbm", spec.min_rsrp_dbm, -200.0, 0.0, "dBm"),
+            ("coverage.min_sinr_db", spec.min_sinr_db, -50.0, 60.0, "dB"),
+            ("coverage.interference_load", spec.interference_load, 0.0, 1.0, "(a share)"),
+        ];
+        for (field, v, lo, hi, unit) in checks {
+            if !(lo..=hi).contains(&v) {
+                self.push(path, None, field, format!("{v} must lie in {lo} to {hi} {unit}"));
+            }
+        }
+        CoverageRule {
+            thresholds: radio::kpi::CoverageThresholds {
+                min_rsrp_dbm: spec.min_rsrp_dbm,
+                min_sinr_db: spec.min_sinr_db,
+            },
+            interference_load: spec.interference_load.clamp(0.0, 1.0),
+        }
+    }
+
     pub(super) fn push(
         &mut self,
         file: &Path,
@@ -102,6 +123,7 @@ impl Validator {
             scene: net.scene.as_deref().filter(|s| *s != "procedural").map(|s| input(s.as_ref())),
         };
         let scene = self.scene(path, &scenario, &files);
+        let coverage = self.coverage(path, &scenario.coverage);
         let calibration = self.calibration(path, &scenario, &base);
 
         // The network.
@@ -167,6 +189,7 @@ impl Validator {
             files,
             scene: scene?,
             grid_cell_m: scenario.grid.cell_m,
+            coverage,
             inventory: inventory?,
             topology,
             homing: homing?,
