@@ -17,8 +17,8 @@
 //! ```
 //!
 //! The physics and its conventions are described in [`propagation`] (paths, summation,
-//! polarisation), [`material`] (P.2040 and Fresnel), [`antenna`] (TR 38.901 and MSI patterns) and
-//! [`propagation::diffraction`] (P.526 knife edge). [`propagation::empirical`] holds the 3GPP
+//! polarisation), [`material`] (P.2040 and Fresnel), [`antenna`] (TR 38.901 elements and panel
+//! arrays, TR 36.814's sector, MSI patterns) and [`propagation::diffraction`] (P.526 knife edge). [`propagation::empirical`] holds the 3GPP
 //! TR 38.901 path-loss models for comparison and as a fallback.
 //!
 //! ```
@@ -76,7 +76,7 @@ pub mod scene;
 pub use antenna::{Antenna, Orientation, Pattern, Polarization};
 pub use backend::{Backend, Selected, select};
 pub use cell::Cell;
-pub use error::{AntennaError, RadioError, SceneError};
+pub use error::{AntennaError, ArrayAxis, RadioError, SceneError};
 pub use geometry::{Vec3, vec3};
 pub use grid::Grid;
 pub use material::Material;
