@@ -231,7 +231,7 @@ fn read_cells(path: &Path) -> anyhow::Result<Vec<Cell>> {
         };
         let pattern_name = text("pattern")?;
         let pattern = Pattern::from_spec(&pattern_name, folder).with_context(|| {
-            format!("{} line {line}: pattern \"{pattern_name}\" is neither 38901, isotropic nor a readable pattern file", path.display())
+            format!("{} line {line}: pattern \"{pattern_name}\"", path.display())
         })?;
         let orientation = Orientation {
             azimuth_deg: num("azimuth_deg")?,

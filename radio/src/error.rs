@@ -486,6 +486,82 @@ pub enum AntennaError {
     /// An angle or gain parameter is out of range.
     #[error("invalid antenna parameter: {0}")]
     InvalidParameter(String),
+    /// A pattern name is no built-in pattern, and neither an existing file nor shaped like a
+    /// file name (an extension or a folder).
+    #[error(
+        "unknown antenna pattern \"{spec}\": expected 38901, 36814, isotropic, \
+         38901-array:<rows>x<cols>[:<dv>[:<dh>]] (spacings in wavelengths) or the path of an \
+         MSI/Planet file"
+    )]
+    UnknownPattern {
+        /// The name as written.
+        spec: String,
+    },
+    /// An array name does not follow `38901-array:<rows>x<cols>[:<dv>[:<dh>]]`: counts that are
+    /// not whole numbers, spacings that are not numbers, missing or extra fields.
+    #[error(
+        "antenna pattern \"{spec}\" is not of the form 38901-array:<rows>x<cols>[:<dv>[:<dh>]] \
+         (whole rows and columns, spacings in wavelengths, e.g. 38901-array:8x1:0.8)"
+    )]
+    ArraySyntax {
+        /// The name as written.
+        spec: String,
+    },
+    /// An array has no rows or no columns.
+    #[error("a panel array needs at least one row and one column, got {rows}x{cols}")]
+    ArrayEmpty {
+        /// The rows asked for.
+        rows: u64,
+        /// The columns asked for.
+        cols: u64,
+    },
+    /// An array has more elements than the model allows.
+    #[error("a panel array of {rows}x{cols} elements is more than the {max} the model allows")]
+    ArrayTooLarge {
+        /// The rows asked for.
+        rows: u64,
+        /// The columns asked for.
+        cols: u64,
+        /// The largest element count allowed.
+        max: u64,
+    },
+    /// An element spacing is zero, negative, infinite or not a number.
+    #[error(
+        "the {axis} element spacing of a panel array must be a positive finite number of \
+         wavelengths, got {spacing_wl}"
+    )]
+    ArraySpacing {
+        /// Which spacing.
+        axis: ArrayAxis,
+        /// The spacing asked for, wavelengths.
+        spacing_wl: f64,
+    },
+    /// A pattern file could not be written.
+    #[error("cannot write antenna pattern {path}: {reason}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's reason.
+        reason: std::io::Error,
+    },
+}
+
+/// The two directions of a panel array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArrayAxis {
+    /// Along a column (between rows).
+    Vertical,
+    /// Along a row (between columns).
+    Horizontal,
+}
+
+impl std::fmt::Display for ArrayAxis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ArrayAxis::Vertical => "vertical",
+            ArrayAxis::Horizontal => "horizontal",
+        })
+    }
 }
 
 /// Why a propagation run could not start or finish.

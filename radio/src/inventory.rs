@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use sim_core::geo::{Enu, GeoPoint, LocalFrame};
 
-use crate::antenna::{Antenna, Orientation, Pattern, Polarization};
+use crate::antenna::{Antenna, DEFAULT_MACRO_SPEC, Orientation, Pattern, Polarization};
 use crate::cell::Cell;
 use crate::geometry::vec3;
 
@@ -71,7 +71,8 @@ pub struct Inventory {
     pub sites: Vec<Site>,
     /// The cells, in file order.
     pub cells: Vec<Cell>,
-    /// Each cell's pattern as written in the file (`38901`, `isotropic` or a file path).
+    /// Each cell's pattern as written in the file (`38901`, `36814`, `38901-array:8x1:0.8`,
+    /// `isotropic` or a file path), or [`DEFAULT_MACRO_SPEC`] where the file gives none.
     pub patterns: Vec<String>,
     /// The WGS84 origin of the scene frame, when positions were geographic.
     pub origin: Option<(f64, f64)>,
@@ -228,7 +229,6 @@ pub fn load(
             "tx_power_dbm",
             "freq_hz",
             "bandwidth_hz",
-            "pattern",
         ],
     )?;
     let folder = cells_path.parent().unwrap_or(Path::new("."));
@@ -250,10 +250,11 @@ pub fn load(
                 format!("cell {id}: site \"{site_id}\" is not in {}", sites_path.display()),
             )
         })?;
-        let pattern_name = ct.text(row, "pattern").unwrap_or("38901").to_string();
-        let pattern = Pattern::from_spec(&pattern_name, folder).map_err(|e| {
-            ct.err(line, format!("cell {id}: pattern \"{pattern_name}\" is neither 38901, isotropic nor a readable pattern file: {e}"))
-        })?;
+        // A missing column or an empty field is the default macro panel, recorded by its name so
+        // that a saved inventory says which pattern its cells have.
+        let pattern_name = ct.text(row, "pattern").unwrap_or(DEFAULT_MACRO_SPEC).to_string();
+        let pattern = Pattern::from_spec(&pattern_name, folder)
+            .map_err(|e| ct.err(line, format!("cell {id}: pattern \"{pattern_name}\": {e}")))?;
         let orientation = Orientation {
             azimuth_deg: ct.need(line, row, "azimuth_deg")?,
             mech_tilt_deg: ct.need(line, row, "mech_tilt_deg")?,
@@ -405,6 +406,32 @@ mod tests {
         .unwrap();
         let e = load(&sites, &cells, None).unwrap_err().to_string();
         assert!(e.contains("azimuth_deg") && e.contains("\"north\""), "{e}");
+        // An empty pattern field and a missing pattern column are the default macro panel.
+        std::fs::write(
+            &cells,
+            "cell_id,site_id,azimuth_deg,mech_tilt_deg,elec_tilt_deg,tx_power_dbm,freq_hz,bandwidth_hz,pattern\n\
+             C1,S1,0,0,6,46,3.5e9,1e8,\nC2,S1,120,0,6,46,3.5e9,1e8,36814\n",
+        )
+        .unwrap();
+        let inv = load(&sites, &cells, None).unwrap();
+        assert_eq!(inv.cells[0].antenna.pattern, Pattern::default_macro());
+        assert_eq!(inv.patterns, [DEFAULT_MACRO_SPEC, "36814"]);
+        std::fs::write(
+            &cells,
+            "cell_id,site_id,azimuth_deg,mech_tilt_deg,elec_tilt_deg,tx_power_dbm,freq_hz,bandwidth_hz\n\
+             C1,S1,0,0,6,46,3.5e9,1e8\n",
+        )
+        .unwrap();
+        let inv = load(&sites, &cells, None).unwrap();
+        assert_eq!(inv.cells[0].antenna.pattern, Pattern::default_macro());
+        std::fs::write(
+            &cells,
+            "cell_id,site_id,azimuth_deg,mech_tilt_deg,elec_tilt_deg,tx_power_dbm,freq_hz,bandwidth_hz,pattern\n\
+             C1,S1,0,0,6,46,3.5e9,1e8,38901-array:0x1\n",
+        )
+        .unwrap();
+        let e = load(&sites, &cells, None).unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("at least one row"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -79,7 +79,7 @@ pub mod scene;
 pub use antenna::{Antenna, Orientation, Pattern, Polarization};
 pub use backend::{Backend, Selected, select};
 pub use cell::Cell;
-pub use error::{AntennaError, RadioError, SceneError};
+pub use error::{AntennaError, ArrayAxis, RadioError, SceneError};
 pub use geometry::{Vec3, vec3};
 pub use grid::Grid;
 pub use material::Material;

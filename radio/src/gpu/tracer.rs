@@ -6,7 +6,7 @@ use bytemuck::{Pod, Zeroable};
 use wgpu::util::DeviceExt;
 
 use super::{GpuContext, GpuScene, gpu_error, pipeline, read_back};
-use crate::antenna::{Antenna, Pattern, Polarization};
+use crate::antenna::{Antenna, Pattern, Polarization, Tr38901};
 use crate::error::RadioError;
 use crate::geometry::{Vec3, to_vec3};
 use crate::grid::Grid;
@@ -18,7 +18,7 @@ use crate::propagation::{
 };
 use crate::scene::Scene;
 
-/// The antenna as `antenna.wgsl` reads it (96 bytes).
+/// The antenna as `antenna.wgsl` reads it (112 bytes).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
 struct GpuAntenna {
@@ -35,6 +35,10 @@ struct GpuAntenna {
     file_tilt_deg: f32,
     cap_db: f32,
     _pad: f32,
+    n_rows: f32,
+    n_cols: f32,
+    dv_wl: f32,
+    dh_wl: f32,
 }
 
 /// `DirectParams` of `direct.wgsl` (80 bytes).
@@ -192,7 +196,7 @@ impl GpuTracer {
             + n.min(l.points as u64) * 8
             + n.min(l.band as u64) * 8
             + tables
-            + 96
+            + std::mem::size_of::<GpuAntenna>() as u64
             + 2880;
         let bands = n.div_ceil(l.band as u64);
         let ray_tiles = if cfg.max_depth > 0 { cfg.rays.div_ceil(l.rays as u64) } else { 0 };
@@ -247,19 +251,21 @@ impl GpuTracer {
             Pattern::Isotropic => {}
             Pattern::Tr38901(p) => {
                 g.kind = 1;
-                g.max_gain_dbi = p.max_gain_dbi as f32;
-                g.theta_3db = p.theta_3db_deg as f32;
-                g.phi_3db = p.phi_3db_deg as f32;
-                g.sla_v_db = p.sla_v_db as f32;
-                g.a_max_db = p.a_max_db as f32;
+                element(&mut g, p);
+            }
+            Pattern::Array(a) => {
+                g.kind = 3;
+                element(&mut g, a.element());
+                g.n_rows = a.rows() as f32;
+                g.n_cols = a.cols() as f32;
+                g.dv_wl = a.vertical_spacing_wl() as f32;
+                g.dh_wl = a.horizontal_spacing_wl() as f32;
             }
             Pattern::Msi(m) => {
                 g.kind = 2;
                 g.max_gain_dbi = m.gain_dbi as f32;
                 g.file_tilt_deg = m.electrical_tilt_deg as f32;
-                g.cap_db =
-                    m.horizontal_db.iter().chain(&m.vertical_db).fold(0.0f64, |a, &b| a.max(b))
-                        as f32;
+                g.cap_db = m.cap_db() as f32;
                 for (k, v) in m.horizontal_db.iter().chain(&m.vertical_db).take(720).enumerate() {
                     cuts[k] = *v as f32;
                 }
@@ -493,6 +499,15 @@ impl GpuTracer {
 
 fn entry(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
     wgpu::BindGroupEntry { binding, resource: buffer.as_entire_binding() }
+}
+
+/// The parabolic element's constants (TR 38.901, TR 36.814, an array's element).
+fn element(g: &mut GpuAntenna, p: &Tr38901) {
+    g.max_gain_dbi = p.max_gain_dbi as f32;
+    g.theta_3db = p.theta_3db_deg as f32;
+    g.phi_3db = p.phi_3db_deg as f32;
+    g.sla_v_db = p.sla_v_db as f32;
+    g.a_max_db = p.a_max_db as f32;
 }
 
 fn grid_params(grid: &Grid) -> [f32; 4] {
