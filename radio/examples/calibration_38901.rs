@@ -26,9 +26,6 @@ use radio::calibration::{
     CalibrationConfig, Comparison, ParameterSet, Quantity, ScenarioKind, Tolerance,
 };
 
-/// The BS pattern the calibration uses by default: TR 38.901's 10 × 1 column at 0.5 λ.
-const DEFAULT_PATTERN: &str = "38901";
-
 /// Which scenarios to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Which {
@@ -70,15 +67,21 @@ struct Args {
     /// Shadow-fading σ of indoor users, dB (default: the LOS/NLOS σ).
     #[arg(long)]
     o2i_sf_db: Option<f64>,
-    /// BS antenna pattern (`38901`, `isotropic`, an array spec or a pattern file).
-    #[arg(long, default_value = DEFAULT_PATTERN)]
-    pattern: String,
+    /// BS antenna pattern (`38901`, `isotropic`, `38901-array:<rows>x<cols>[:<dv>]` or a
+    /// pattern file; default: Table 7.8-1's `38901-array:10x1:0.5`).
+    #[arg(long)]
+    pattern: Option<String>,
 }
 
 /// The settled run: one configuration per scenario.
 fn configs(args: &Args) -> anyhow::Result<Vec<CalibrationConfig>> {
-    let pattern = Pattern::from_spec(&args.pattern, Path::new("."))
-        .with_context(|| format!("BS antenna pattern {:?}", args.pattern))?;
+    let pattern = match &args.pattern {
+        Some(spec) => Some(
+            Pattern::from_spec(spec, Path::new("."))
+                .with_context(|| format!("BS antenna pattern {spec:?}"))?,
+        ),
+        None => None,
+    };
     let scenarios = match args.scenario {
         Which::Both => vec![ScenarioKind::UMa, ScenarioKind::UMi],
         Which::Uma => vec![ScenarioKind::UMa],
