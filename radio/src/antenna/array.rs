@@ -236,6 +236,10 @@ pub(crate) mod tests {
             }
             assert!((hpbw - 2.0 * lo).abs() < 1e-6, "{m} x {d}: {hpbw} vs {}", 2.0 * lo);
             let approx = (0.886 / (f64::from(m) * d)).to_degrees();
+            eprintln!(
+                "{m} x {d} λ: HPBW {hpbw:.3}°, exact {:.3}°, 0.886 λ/(M d) {approx:.3}°",
+                2.0 * lo
+            );
             assert!((hpbw - approx).abs() < 0.04 * approx, "{m} x {d}: {hpbw} vs ≈{approx}");
         }
     }

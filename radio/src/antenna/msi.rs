@@ -220,7 +220,7 @@ impl MsiPattern {
         let mut s = String::new();
         let mut line = |text: String| {
             s.push_str(&text);
-            s.push_str("\n");
+            s.push('\n');
         };
         line(format!("NAME {}", self.name));
         if let Some(f) = self.frequency_mhz {

@@ -175,11 +175,28 @@ mod tests {
         let gain = p.gain_dbi(90.0, 0.0, 0.0);
         assert!((gain - (8.0 + 10.0 * 8f64.log10())).abs() < 1e-9, "{gain}");
         assert!((15.0..=18.0).contains(&gain));
+        assert!((p.peak_gain_dbi(0.0) - gain).abs() < 1e-12);
         for tilt in [0.0, 4.0, 8.0] {
             let hpbw = vertical_hpbw_deg(&p, tilt);
             assert!((7.5..=8.3).contains(&hpbw), "tilt {tilt}: {hpbw}");
         }
         // 0.886 λ / (M d) = 0.886 / 6.4 rad = 7.93°.
-        assert!((vertical_hpbw_deg(&p, 0.0) - 7.93).abs() < 0.1);
+        let hpbw = vertical_hpbw_deg(&p, 0.0);
+        assert!((hpbw - 7.93).abs() < 0.1, "{hpbw}");
+        // The first upper side lobe, past the first null at cos θ = 1/(M d) (θ = 81.0°), is
+        // about 13 dB down (−13.26 dB for a long uniform array, plus the element's slope).
+        let cut = |t: f64| p.gain_dbi(t, 0.0, 0.0);
+        let null = (1.0f64 / 6.4).acos().to_degrees();
+        assert!(cut(null) < gain - 60.0, "null at {null}: {}", cut(null));
+        let lobe = (0..1000).map(|i| cut(null - f64::from(i) * 0.01)).fold(f64::MIN, f64::max);
+        assert!((12.8..13.8).contains(&(gain - lobe)), "side lobe {} dB down", gain - lobe);
+        eprintln!(
+            "default panel: {gain:.3} dBi, vertical HPBW {hpbw:.3}°, first side lobe {:.2} dB down, horizontal HPBW {:.2}°",
+            gain - lobe,
+            super::super::half_power_width_deg(
+                &(0..360).map(|a| gain - p.gain_dbi(90.0, -f64::from(a), 0.0)).collect::<Vec<_>>(),
+                0
+            )
+        );
     }
 }
