@@ -2,7 +2,7 @@
 //! 19-site, 57-cell UMa and UMi layouts at 6 GHz next to the 3GPP reference (R1-165974).
 //!
 //! ```text
-//! cargo run --release -p radio --example calibration_38901 -- [--ues 20000] [--seed 1]
+//! cargo run --release -p radio --example calibration_38901 -- [--ues 100000] [--seed 1]
 //!     [--scenario both|uma|umi] [--parameters 38901|38900] [--o2i-sf-db 7]
 //!     [--pattern 38901-array:10x1:0.5]
 //! ```
@@ -53,7 +53,7 @@ enum Params {
 #[command(version, about)]
 struct Args {
     /// Users dropped per scenario.
-    #[arg(long, default_value_t = 20_000)]
+    #[arg(long, default_value_t = 100_000)]
     ues: usize,
     /// Master seed of the random streams.
     #[arg(long, default_value_t = 1)]
