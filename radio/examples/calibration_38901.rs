@@ -4,7 +4,7 @@
 //! ```text
 //! cargo run --release -p radio --example calibration_38901 -- [--ues 100000] [--seed 1]
 //!     [--scenario both|uma|umi] [--parameters 38901|38900] [--o2i-sf-db 7]
-//!     [--pattern 38901-array:10x1:0.5]
+//!     [--los-on-total-d2d] [--pattern 38901-array:10x1:0.5]
 //! ```
 //!
 //! For each scenario it prints p5, p10, …, p95 of both curves, the reference and the difference,
@@ -12,7 +12,8 @@
 //! and exits with status 1 when any of them is outside its tolerance. `--parameters 38900` runs
 //! TR 38.900 v14.0.0's UMa LOS model, with which the reference was made; `--o2i-sf-db` replaces
 //! the LOS/NLOS shadow-fading σ of indoor users (Table 7.4.1-1) by a fixed value (Table 7.5-6
-//! gives 7 dB for O2I). `--pattern` is any pattern the cells file accepts (`radio::Pattern::
+//! gives 7 dB for O2I); `--los-on-total-d2d` evaluates indoor users' LOS probability on the
+//! whole 2D distance instead of its outdoor part. `--pattern` is any pattern the cells file accepts (`radio::Pattern::
 //! from_spec`).
 
 use std::path::Path;
@@ -23,7 +24,7 @@ use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use radio::Pattern;
 use radio::calibration::{
-    CalibrationConfig, Comparison, ParameterSet, Quantity, ScenarioKind, Tolerance,
+    CalibrationConfig, Comparison, LosDistance, ParameterSet, Quantity, ScenarioKind, Tolerance,
 };
 
 /// Which scenarios to run.
@@ -67,6 +68,10 @@ struct Args {
     /// Shadow-fading σ of indoor users, dB (default: the LOS/NLOS σ).
     #[arg(long)]
     o2i_sf_db: Option<f64>,
+    /// Evaluate indoor users' LOS probability on the whole 2D distance instead of the outdoor
+    /// part (a sensitivity check; TR 38.901 uses the outdoor part).
+    #[arg(long)]
+    los_on_total_d2d: bool,
     /// BS antenna pattern (`38901`, `isotropic`, `38901-array:<rows>x<cols>[:<dv>]` or a
     /// pattern file; default: Table 7.8-1's `38901-array:10x1:0.5`).
     #[arg(long)]
@@ -98,6 +103,11 @@ fn configs(args: &Args) -> anyhow::Result<Vec<CalibrationConfig>> {
                 Params::Tr38900 => ParameterSet::Tr38900V14,
             },
             o2i_shadow_sigma_db: args.o2i_sf_db,
+            los_distance: if args.los_on_total_d2d {
+                LosDistance::Total
+            } else {
+                LosDistance::Outdoor
+            },
             ..CalibrationConfig::new(s)
         })
         .collect())
@@ -209,12 +219,21 @@ mod tests {
 
     #[test]
     fn options_reach_the_configuration() {
-        let c = configs(&args(&["--scenario", "umi", "--parameters", "38900", "--o2i-sf-db", "7"]))
-            .unwrap();
+        let c = configs(&args(&[
+            "--scenario",
+            "umi",
+            "--parameters",
+            "38900",
+            "--o2i-sf-db",
+            "7",
+            "--los-on-total-d2d",
+        ]))
+        .unwrap();
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].scenario, ScenarioKind::UMi);
         assert_eq!(c[0].parameters, ParameterSet::Tr38900V14);
         assert_eq!(c[0].o2i_shadow_sigma_db, Some(7.0));
+        assert_eq!(c[0].los_distance, LosDistance::Total);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use rand::RngExt;
 use sim_core::{Dist, SimRng};
 
-use super::{Calibration, ParameterSet, ScenarioKind};
+use super::{Calibration, LosDistance, ParameterSet, ScenarioKind};
 use crate::propagation::empirical::{EmpiricalModel, Scenario};
 
 /// The speed of light as TR 38.901's breakpoint formulas use it.
@@ -116,8 +116,11 @@ pub fn site_link(
     let f_hz = cal.config.freq_hz;
     let model = EmpiricalModel { scenario: cal.config.scenario.empirical() };
     // Table 7.4.2-1 is evaluated on the outdoor part of the distance for O2I users.
-    let d2d_out = (d2d_m - ue.indoor.map_or(0.0, |i| i.d2d_in_m)).max(0.0);
-    let los = rng.random::<f64>() < model.los_probability(d2d_out, ue.h_ut_m);
+    let d2d_los = match cal.config.los_distance {
+        LosDistance::Outdoor => (d2d_m - ue.indoor.map_or(0.0, |i| i.d2d_in_m)).max(0.0),
+        LosDistance::Total => d2d_m,
+    };
+    let los = rng.random::<f64>() < model.los_probability(d2d_los, ue.h_ut_m);
     let pl_db = match cal.config.scenario {
         ScenarioKind::UMa => {
             let h_e = uma_environment_height_m(d2d_m, ue.h_ut_m, rng);

@@ -92,6 +92,16 @@ pub enum ParameterSet {
     Tr38900V14,
 }
 
+/// Which 2D distance of an indoor user enters the LOS probability of Table 7.4.2-1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LosDistance {
+    /// The outdoor part `d_2D-out = d_2D − d_2D-in`, as TR 38.901 §7.4.2 says for O2I users.
+    Outdoor,
+    /// The whole `d_2D`, as if the user stood outside; a sensitivity check (it removes most of
+    /// the UMi coupling-gain offset, see `docs/radio.md`).
+    Total,
+}
+
 /// What a calibration run is asked to do, before validation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CalibrationConfig {
@@ -119,6 +129,8 @@ pub struct CalibrationConfig {
     /// the O2I loss's own σ_P on top), `Some(7.0)` the O2I value of Table 7.5-6 that some
     /// calibration codes use instead.
     pub o2i_shadow_sigma_db: Option<f64>,
+    /// The distance of indoor users' LOS probability.
+    pub los_distance: LosDistance,
 }
 
 impl CalibrationConfig {
@@ -137,6 +149,7 @@ impl CalibrationConfig {
             bs_pattern: None,
             parameters: ParameterSet::Tr38901,
             o2i_shadow_sigma_db: None,
+            los_distance: LosDistance::Outdoor,
         }
     }
 
