@@ -7,8 +7,8 @@
 //! orientations 30°, 150°, −90°). Each site owns the hexagon of points nearer to it than to any
 //! other site (circumradius ISD/√3, corners at 0°, 60°, …); the 19 hexagons tile the cluster.
 //!
-//! Wrap-around (TR 36.814 §A.2.1.1, used by 38.901's calibration): the cluster is repeated by the
-//! six translations that tile the plane with it, `5·a₁ − 2·a₂` and its rotations by multiples of
+//! Wrap-around (Table 7.8-1's layout, summarised in `shared/REFERENCES.md`): the cluster is
+//! repeated by the six translations that tile the plane with it, `5·a₁ − 2·a₂` and its rotations by multiples of
 //! 60° (length √19·ISD), and a user sees each site through the nearest of its seven images. Every
 //! site then has six neighbours at one ISD, as in an infinite network.
 //!

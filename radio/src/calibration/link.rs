@@ -3,9 +3,10 @@
 //! environment height (Table 7.4.1-1 Note 1) and log-normal shadow fading.
 //!
 //! Everything that 38.901 §7.5 step 1–9 ties to a site–user pair (LOS state, `h_E`, shadow
-//! fading) is drawn once per site and shared by its three sectors; the O2I state (building type,
-//! `d_2D-in`, the penetration loss's random part) is drawn once per user (Table 7.4.3-2 note:
-//! "d2D-in … shall be UT-specifically generated").
+//! fading) is drawn once per site and shared by its three sectors. The O2I state (building type,
+//! `d_2D-in`, the penetration loss's random part) is drawn once per user and applies to every
+//! site, as in QuaDRiGa's `qd_layout.gen_o2i_loss` ("the O2I-loss is specific for each
+//! terminal").
 
 use rand::RngExt;
 use sim_core::{Dist, SimRng};
