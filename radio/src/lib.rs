@@ -18,8 +18,10 @@
 //!
 //! The physics and its conventions are described in [`propagation`] (paths, summation,
 //! polarisation), [`material`] (P.2040 and Fresnel), [`antenna`] (TR 38.901 elements and panel
-//! arrays, TR 36.814's sector, MSI patterns) and [`propagation::diffraction`] (P.526 knife edge). [`propagation::empirical`] holds the 3GPP
-//! TR 38.901 path-loss models for comparison and as a fallback.
+//! arrays, TR 36.814's sector, MSI patterns) and [`propagation::diffraction`] (P.526 knife
+//! edge). [`propagation::empirical`] holds the 3GPP TR 38.901 path-loss models for comparison
+//! and as a fallback; [`calibration`] runs TR 38.901 §7.8.1's system-level calibration on them
+//! (19 sites × 3 sectors with wrap-around) against the 3GPP reference percentiles.
 //!
 //! ```
 //! use radio::antenna::Tr38901;
@@ -61,6 +63,7 @@
 
 pub mod antenna;
 pub mod backend;
+pub mod calibration;
 pub mod cell;
 pub mod error;
 pub mod geometry;

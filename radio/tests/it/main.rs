@@ -4,6 +4,8 @@
 
 // Test helpers unwrap freely: a panic in a test is a failure with a backtrace, which is the point.
 #[allow(clippy::unwrap_used)]
+mod calibration;
+#[allow(clippy::unwrap_used)]
 mod common;
 #[allow(clippy::unwrap_used)]
 mod conformance;
