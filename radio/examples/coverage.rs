@@ -6,6 +6,7 @@
 //!     [--cells cells.csv] [--png map.png] [--cell-size 5] [--height 1.5] [--rays 1000000]
 //!     [--max-depth 3] [--no-diffraction] [--seed 1] [--dsm-cell 1] [--path-gain pg.csv]
 //!     [--grid-origin X,Y] [--grid-size NX,NY] [--repeat N]
+//!     [--min-rsrp-dbm -120] [--min-sinr-db -6]
 //! ```
 //!
 //! The scene is a Mitsuba XML file with PLY meshes (Sionna RT's format), a GeoJSON file of
@@ -15,28 +16,45 @@
 //! Cells come from `--cells`, a CSV file with a header row and the columns
 //! `cell_id, site_id, x_m, y_m, height_m, azimuth_deg, mech_tilt_deg, elec_tilt_deg,
 //! tx_power_dbm, freq_hz, bandwidth_hz, pattern` and optionally `scs_hz` (default 30 000).
-//! Positions are scene metres (x east, y north); `height_m` is the antenna's z. `pattern` is
-//! `38901`, `isotropic` or the path of an MSI/Planet pattern file (relative to the CSV). Without
-//! `--cells`, one three-sector site (azimuths 0°, 120°, 240°, 6° electrical tilt, 46 dBm, 3.5 GHz,
-//! 100 MHz) stands 10 m above the highest roof within 25 m of the scene centre.
+//! Positions are scene metres (x east, y north); `height_m` is the antenna's z. `pattern` takes
+//! every name `radio::Pattern::from_spec` accepts: `38901` (`tr38901`, `3gpp`), `36814`
+//! (`tr36814`), `38901-array:<rows>x<cols>[:<dv>[:<dh>]]`, `isotropic` (`iso`) or the path of an
+//! MSI/Planet pattern file (relative to the CSV); an empty field, or no `pattern` column, is the
+//! default macro panel `radio::antenna::DEFAULT_MACRO_SPEC` (`38901-array:8x1:0.8`). Without
+//! `--cells`, one three-sector site of default macro panels (azimuths 0°, 120°, 240°, 6°
+//! electrical tilt, 46 dBm, 3.5 GHz, 100 MHz) stands 10 m above the highest roof within 25 m of
+//! the scene centre.
+//!
+//! A point is *covered* as planners define it (`radio::kpi::CoverageThresholds`): outdoor, and
+//! its best server's RSRP at least `--min-rsrp-dbm` (default −120 dBm, the usual `q-RxLevMin`
+//! of TS 38.304 cell selection), its SINR at least `--min-sinr-db` (default −6 dB, the lowest
+//! operating point of control channel and lowest MCS), and its RSRP above the thermal noise of
+//! one resource element (about −122 dBm at 30 kHz and a 7 dB noise figure), whatever the
+//! thresholds. A point that some path merely reaches is *reached*, not covered. Thresholds must
+//! lie in the reporting ranges of TS 38.133 (SS-RSRP −156 to −31 dBm, SS-SINR −23 to 40 dB); they
+//! are checked before any work.
 //!
 //! The CSV has one row per grid point: `x_m, y_m, outdoor, best_cell, rsrp_dbm, sinr_db,
-//! throughput_mbps, los`, with empty fields where no cell reaches the point or the point is
-//! indoor. The PNG shows the best-server RSRP on the viewer's scale, −120 dBm (dark) to −60 dBm
-//! (bright), with indoor points grey and uncovered points dark red, and a colour bar along the
-//! bottom; north is up. With `--path-gain`, a third file
-//! holds every cell's path gain at every grid point. Files are written to a temporary name and
-//! renamed when complete.
+//! throughput_mbps, los, covered`. Indoor points leave every field after `outdoor` empty, and
+//! outdoor points no cell reaches leave all but `covered` (`false`) empty. A reached point that
+//! is not covered keeps its best cell, RSRP, SINR and throughput, so that a planner sees which
+//! cell would serve it and how far it is from the thresholds; `covered` says whether it counts.
+//! The PNG shows the best-server RSRP of covered points on the viewer's scale, −120 dBm (dark)
+//! to −60 dBm (bright), with indoor points grey and uncovered points (below the thresholds, or
+//! not reached) dark red, and a colour bar along the bottom; north is up. With `--path-gain`, a
+//! third file holds every cell's path gain at every grid point. Files are written to a temporary
+//! name and renamed when complete. The summary on standard output counts covered points, per
+//! cell the covered points it serves best, and the medians of RSRP and SINR over covered points.
 
 use std::io::Write;
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail, ensure};
 use clap::Parser;
-use radio::antenna::Tr38901;
-use radio::kpi::{KpiConfig, Serving, serving_map};
+use radio::kpi::{CoverageThresholds, KpiConfig, Serving, serving_map};
 use radio::propagation::CoverageMap;
 use radio::scene::{geojson, mitsuba, procedural};
 use radio::{
@@ -94,6 +112,41 @@ struct Args {
     /// Compute each map this many times and report the median time (for benchmarks).
     #[arg(long, default_value_t = 1)]
     repeat: usize,
+    /// Weakest best-server RSRP that covers a point, dBm (default: the usual q-RxLevMin of
+    /// TS 38.304 cell selection; from -156 to -31, the SS-RSRP reporting range of TS 38.133).
+    #[arg(long, default_value_t = CoverageThresholds::default().min_rsrp_dbm,
+          allow_negative_numbers = true)]
+    min_rsrp_dbm: f64,
+    /// Weakest SINR that covers a point, dB (default: the lowest operating point of control
+    /// channel and lowest MCS; from -23 to 40, the SS-SINR reporting range of TS 38.133).
+    /// Whatever the thresholds, an RSRP under one resource element's thermal noise is not covered.
+    #[arg(long, default_value_t = CoverageThresholds::default().min_sinr_db,
+          allow_negative_numbers = true)]
+    min_sinr_db: f64,
+}
+
+/// The RSRP a threshold may name, dBm: the SS-RSRP reporting range of TS 38.133 (§10.1.6). A
+/// threshold outside it is a typo (a positive sign, a missing digit), not a planning choice.
+const RSRP_RANGE_DBM: RangeInclusive<f64> = -156.0..=-31.0;
+
+/// The SINR a threshold may name, dB: the SS-SINR reporting range of TS 38.133 (§10.1.16).
+const SINR_RANGE_DB: RangeInclusive<f64> = -23.0..=40.0;
+
+/// The coverage thresholds of `--min-rsrp-dbm` and `--min-sinr-db`, once both are finite and in
+/// range.
+fn thresholds(args: &Args) -> anyhow::Result<CoverageThresholds> {
+    for (flag, value, range, unit) in [
+        ("--min-rsrp-dbm", args.min_rsrp_dbm, RSRP_RANGE_DBM, "dBm"),
+        ("--min-sinr-db", args.min_sinr_db, SINR_RANGE_DB, "dB"),
+    ] {
+        ensure!(
+            value.is_finite() && range.contains(&value),
+            "{flag} {value}: expected a finite threshold from {} to {} {unit}",
+            range.start(),
+            range.end()
+        );
+    }
+    Ok(CoverageThresholds { min_rsrp_dbm: args.min_rsrp_dbm, min_sinr_db: args.min_sinr_db })
 }
 
 fn parse_pair<T: std::str::FromStr>(s: &str) -> Result<(T, T), String> {
@@ -141,7 +194,7 @@ fn load_scene(args: &Args) -> anyhow::Result<Scene> {
     }
 }
 
-/// One three-sector site 10 m above the highest surface within 25 m of the scene centre.
+/// One three-sector site of default macro panels 10 m above the highest surface within 25 m of the scene centre.
 fn default_cells(scene: &Scene) -> anyhow::Result<Vec<Cell>> {
     let b = scene.bounds();
     let (cx, cy) = (0.5 * f64::from(b.min[0] + b.max[0]), 0.5 * f64::from(b.min[1] + b.max[1]));
@@ -171,7 +224,7 @@ fn default_cells(scene: &Scene) -> anyhow::Result<Vec<Cell>> {
                 site_id: "SITE1".into(),
                 position: vec3(cx, cy, top + 10.0),
                 antenna: Antenna::new(
-                    Pattern::Tr38901(Tr38901::default()),
+                    Pattern::default_macro(),
                     Polarization::Vertical,
                     orientation,
                 )?,
@@ -202,7 +255,6 @@ fn read_cells(path: &Path) -> anyhow::Result<Vec<Cell>> {
         "tx_power_dbm",
         "freq_hz",
         "bandwidth_hz",
-        "pattern",
     ];
     let col = |name: &str| headers.iter().position(|h| h.trim() == name);
     for name in required {
@@ -229,7 +281,8 @@ fn read_cells(path: &Path) -> anyhow::Result<Vec<Cell>> {
             );
             Ok(v)
         };
-        let pattern_name = text("pattern")?;
+        // `from_spec` reads an empty name as the default macro panel; so is a missing column.
+        let pattern_name = if col("pattern").is_some() { text("pattern")? } else { String::new() };
         let pattern = Pattern::from_spec(&pattern_name, folder).with_context(|| {
             format!("{} line {line}: pattern \"{pattern_name}\"", path.display())
         })?;
@@ -267,12 +320,14 @@ fn write_atomically(
         .with_context(|| format!("writing {}", path.display()))
 }
 
+/// The KPI grid: one row per point, `covered` last so that the older columns keep their places.
 fn write_csv(
     path: &Path,
     grid: &Grid,
     cells: &[Cell],
     served: &[Serving],
     maps: &[CoverageMap],
+    covered: &[bool],
 ) -> anyhow::Result<()> {
     write_atomically(path, |file| {
         let mut w = csv::Writer::from_writer(file);
@@ -285,6 +340,7 @@ fn write_csv(
             "sinr_db",
             "throughput_mbps",
             "los",
+            "covered",
         ])?;
         for (i, s) in served.iter().enumerate() {
             let p = grid.point(i);
@@ -300,6 +356,8 @@ fn write_csv(
                 ]),
                 _ => row.extend(["", "", "", "", ""].map(String::from)),
             }
+            // Indoor points are not analysed, so their coverage is left empty like their KPIs.
+            row.push(if outdoor { covered[i].to_string() } else { String::new() });
             w.write_record(&row)?;
         }
         w.flush()?;
@@ -335,14 +393,20 @@ fn write_path_gain(
 }
 
 /// The best-server RSRP map on the workspace's one palette (the viewer's RSRP scale, indoor
-/// points grey, unserved ones dark red), with a colour bar along the bottom.
-fn write_png(path: &Path, grid: &Grid, served: &[Serving], outdoor: &[bool]) -> anyhow::Result<()> {
+/// points grey, uncovered ones dark red), with a colour bar along the bottom.
+fn write_png(
+    path: &Path,
+    grid: &Grid,
+    served: &[Serving],
+    outdoor: &[bool],
+    covered: &[bool],
+) -> anyhow::Result<()> {
     use twin_format::palette::{Pixel, RSRP_DBM, heat_map_png};
     let png = heat_map_png(grid.nx, grid.ny, RSRP_DBM, true, |ix, iy| {
         let i = iy * grid.nx + ix;
         if !outdoor[i] {
             Pixel::Indoor
-        } else if served[i].best.is_some() {
+        } else if covered[i] {
             Pixel::Value(served[i].rsrp_dbm as f32)
         } else {
             Pixel::Unserved
@@ -351,15 +415,48 @@ fn write_png(path: &Path, grid: &Grid, served: &[Serving], outdoor: &[bool]) -> 
     write_atomically(path, |w| Ok(w.write_all(&png)?))
 }
 
+/// Whether each grid point is covered: outdoor, reached by some cell, and over `thresholds` on
+/// its best server (which includes standing above one resource element's thermal noise).
+fn covered_mask(
+    cells: &[Cell],
+    served: &[Serving],
+    outdoor: &[bool],
+    thresholds: &CoverageThresholds,
+    kpi: &KpiConfig,
+) -> Vec<bool> {
+    served
+        .iter()
+        .zip(outdoor)
+        .map(|(s, &outdoor)| {
+            outdoor
+                && s.best.is_some_and(|b| {
+                    thresholds.covers(&cells[b], s.rsrp_dbm, s.sinr_db, kpi.noise_figure_db)
+                })
+        })
+        .collect()
+}
+
+/// How many covered points a cell serves best.
+#[derive(Debug, Clone, PartialEq)]
+struct CellShare {
+    cell_id: String,
+    n_covered: usize,
+}
+
 /// What the run produced, for the summary and the example's own checks.
 #[derive(Debug)]
 struct Report {
-    points: usize,
-    outdoor: usize,
-    covered: usize,
+    thresholds: CoverageThresholds,
+    n_points: usize,
+    n_outdoor: usize,
+    /// Outdoor points some path reaches, covered or not.
+    n_reached: usize,
+    n_covered: usize,
+    /// Over covered points.
     median_rsrp_dbm: f64,
+    /// Over covered points.
     median_sinr_db: f64,
-    per_cell: Vec<(String, usize)>,
+    per_cell: Vec<CellShare>,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -370,27 +467,73 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-fn run(args: &Args) -> anyhow::Result<Report> {
-    ensure!(args.cell_size.is_finite() && args.cell_size > 0.0, "--cell-size must be > 0 m");
-    let png_path = args.png.clone().unwrap_or_else(|| args.out.with_extension("png"));
-    let started = Instant::now();
-    let scene = load_scene(args).with_context(|| format!("loading scene {}", args.scene))?;
-    eprintln!(
-        "scene: {} triangles, {} planes, {} materials, loaded in {:.2} s",
-        scene.n_triangles(),
-        scene.planes().len(),
-        scene.materials().len(),
-        started.elapsed().as_secs_f64()
-    );
-    for note in scene.notes() {
-        eprintln!("note: {note}");
+/// The report's counts and medians, from the serving map and its coverage mask.
+fn summarize(
+    cells: &[Cell],
+    served: &[Serving],
+    outdoor: &[bool],
+    covered: &[bool],
+    thresholds: CoverageThresholds,
+) -> Report {
+    let covered_points: Vec<&Serving> =
+        served.iter().zip(covered).filter(|(_, c)| **c).map(|(s, _)| s).collect();
+    let per_cell = cells
+        .iter()
+        .enumerate()
+        .map(|(c, cell)| CellShare {
+            cell_id: cell.id.clone(),
+            n_covered: covered_points.iter().filter(|s| s.best == Some(c)).count(),
+        })
+        .collect();
+    Report {
+        thresholds,
+        n_points: served.len(),
+        n_outdoor: outdoor.iter().filter(|o| **o).count(),
+        n_reached: served.iter().zip(outdoor).filter(|(s, o)| **o && s.best.is_some()).count(),
+        n_covered: covered_points.len(),
+        median_rsrp_dbm: median(covered_points.iter().map(|s| s.rsrp_dbm).collect()),
+        median_sinr_db: median(covered_points.iter().map(|s| s.sinr_db).collect()),
+        per_cell,
     }
+}
+
+fn print_report(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    let share = |n: usize| 100.0 * n as f64 / report.n_outdoor.max(1) as f64;
+    writeln!(
+        out,
+        "points {}  outdoor {}  reached {} ({:.1} % of outdoor)  covered {} ({:.1} % of outdoor)",
+        report.n_points,
+        report.n_outdoor,
+        report.n_reached,
+        share(report.n_reached),
+        report.n_covered,
+        share(report.n_covered)
+    )?;
+    writeln!(
+        out,
+        "covered: RSRP >= {} dBm, SINR >= {} dB, RSRP above one resource element's thermal noise",
+        report.thresholds.min_rsrp_dbm, report.thresholds.min_sinr_db
+    )?;
+    writeln!(
+        out,
+        "median over covered points: RSRP {:.1} dBm  SINR {:.1} dB",
+        report.median_rsrp_dbm, report.median_sinr_db
+    )?;
+    writeln!(out, "{:<16} {:>10}", "cell", "best-served covered points")?;
+    for share in &report.per_cell {
+        writeln!(out, "{:<16} {:>10}", share.cell_id, share.n_covered)?;
+    }
+    Ok(())
+}
+
+/// The cells of `--cells`, or the default site, each checked against the scene.
+fn load_cells(args: &Args, scene: &Scene) -> anyhow::Result<Vec<Cell>> {
     let cells = match &args.cells {
         Some(p) => read_cells(p)?,
-        None => default_cells(&scene)?,
+        None => default_cells(scene)?,
     };
     for (row, cell) in cells.iter().enumerate() {
-        cell.validate(&scene).with_context(|| match &args.cells {
+        cell.validate(scene).with_context(|| match &args.cells {
             Some(p) => format!("{} line {}", p.display(), row + 2),
             None => "the default site".to_string(),
         })?;
@@ -405,25 +548,22 @@ fn run(args: &Args) -> anyhow::Result<Report> {
             }
         }
     }
-    let covering = Grid::covering(&scene.bounds(), args.cell_size, args.height)?;
-    let (x0, y0) = args.grid_origin.unwrap_or((covering.x_min_m, covering.y_min_m));
-    let (nx, ny) = args.grid_size.unwrap_or((covering.nx, covering.ny));
-    let grid = Grid::new(x0, y0, args.cell_size, nx, ny, args.height)?;
-    ensure!(args.repeat >= 1, "--repeat must be at least 1");
+    Ok(cells)
+}
+
+/// One coverage map per cell, each computed `--repeat` times to time it.
+fn compute_maps(
+    args: &Args,
+    scene: &Scene,
+    cells: &[Cell],
+    grid: &Grid,
+) -> anyhow::Result<Vec<CoverageMap>> {
     let cfg = TraceConfig {
         rays: args.rays,
         max_depth: args.max_depth,
         diffraction: !args.no_diffraction,
         ..TraceConfig::default()
     };
-    eprintln!(
-        "grid: {} × {} points of {} m at {} m height; {} cells",
-        grid.nx,
-        grid.ny,
-        grid.cell_m,
-        grid.height_m,
-        cells.len()
-    );
     let tracer = CpuTracer;
     let mut maps = Vec::with_capacity(cells.len());
     for (k, cell) in cells.iter().enumerate() {
@@ -432,12 +572,12 @@ fn run(args: &Args) -> anyhow::Result<Report> {
         let mut map = None;
         for _ in 0..args.repeat {
             let t = Instant::now();
-            map = Some(tracer.coverage(&scene, &cell.transmitter(), &grid, &cfg)?);
+            map = Some(tracer.coverage(scene, &cell.transmitter(), grid, &cfg)?);
             times.push(t.elapsed().as_secs_f64());
         }
         let map = map.context("no map computed")?;
         eprintln!(
-            "[{}/{}] cell {} at ({:.1}, {:.1}, {:.1}) m: {} rays, depth {}, {:.3} s (median of {}), {} of {} points covered",
+            "[{}/{}] cell {} at ({:.1}, {:.1}, {:.1}) m: {} rays, depth {}, {:.3} s (median of {}), {} of {} points reached",
             k + 1,
             cells.len(),
             cell.id,
@@ -453,47 +593,53 @@ fn run(args: &Args) -> anyhow::Result<Report> {
         );
         maps.push(map);
     }
-    let served = serving_map(&cells, &maps, &KpiConfig::default());
-    write_csv(&args.out, &grid, &cells, &served, &maps)?;
-    write_png(&png_path, &grid, &served, &maps[0].outdoor)?;
+    Ok(maps)
+}
+
+fn run(args: &Args) -> anyhow::Result<Report> {
+    // Every flag that needs no file is checked before the scene is read.
+    let thresholds = thresholds(args)?;
+    ensure!(args.cell_size.is_finite() && args.cell_size > 0.0, "--cell-size must be > 0 m");
+    ensure!(args.repeat >= 1, "--repeat must be at least 1");
+    let png_path = args.png.clone().unwrap_or_else(|| args.out.with_extension("png"));
+    let started = Instant::now();
+    let scene = load_scene(args).with_context(|| format!("loading scene {}", args.scene))?;
+    eprintln!(
+        "scene: {} triangles, {} planes, {} materials, loaded in {:.2} s",
+        scene.n_triangles(),
+        scene.planes().len(),
+        scene.materials().len(),
+        started.elapsed().as_secs_f64()
+    );
+    for note in scene.notes() {
+        eprintln!("note: {note}");
+    }
+    let cells = load_cells(args, &scene)?;
+    let covering = Grid::covering(&scene.bounds(), args.cell_size, args.height)?;
+    let (x0, y0) = args.grid_origin.unwrap_or((covering.x_min_m, covering.y_min_m));
+    let (nx, ny) = args.grid_size.unwrap_or((covering.nx, covering.ny));
+    let grid = Grid::new(x0, y0, args.cell_size, nx, ny, args.height)?;
+    eprintln!(
+        "grid: {} × {} points of {} m at {} m height; {} cells",
+        grid.nx,
+        grid.ny,
+        grid.cell_m,
+        grid.height_m,
+        cells.len()
+    );
+    let maps = compute_maps(args, &scene, &cells, &grid)?;
+    let kpi = KpiConfig::default();
+    let served = serving_map(&cells, &maps, &kpi);
+    let outdoor = &maps[0].outdoor;
+    let covered = covered_mask(&cells, &served, outdoor, &thresholds, &kpi);
+    write_csv(&args.out, &grid, &cells, &served, &maps, &covered)?;
+    write_png(&png_path, &grid, &served, outdoor, &covered)?;
     if let Some(path) = &args.path_gain {
         write_path_gain(path, &grid, &cells, &maps)?;
     }
-
-    let outdoor: Vec<usize> = (0..grid.len()).filter(|&i| maps[0].outdoor[i]).collect();
-    let covered: Vec<&Serving> =
-        outdoor.iter().map(|&i| &served[i]).filter(|s| s.best.is_some()).collect();
-    let per_cell = cells
-        .iter()
-        .enumerate()
-        .map(|(c, cell)| (cell.id.clone(), covered.iter().filter(|s| s.best == Some(c)).count()))
-        .collect();
-    let report = Report {
-        points: grid.len(),
-        outdoor: outdoor.len(),
-        covered: covered.len(),
-        median_rsrp_dbm: median(covered.iter().map(|s| s.rsrp_dbm).collect()),
-        median_sinr_db: median(covered.iter().map(|s| s.sinr_db).collect()),
-        per_cell,
-    };
+    let report = summarize(&cells, &served, outdoor, &covered, thresholds);
     let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "points {}  outdoor {}  covered {} ({:.1} % of outdoor)",
-        report.points,
-        report.outdoor,
-        report.covered,
-        100.0 * report.covered as f64 / report.outdoor.max(1) as f64
-    )?;
-    writeln!(
-        out,
-        "median RSRP {:.1} dBm  median SINR {:.1} dB",
-        report.median_rsrp_dbm, report.median_sinr_db
-    )?;
-    writeln!(out, "{:<16} {:>10}", "cell", "best-served points")?;
-    for (id, n) in &report.per_cell {
-        writeln!(out, "{id:<16} {n:>10}")?;
-    }
+    print_report(&report, &mut out)?;
     writeln!(
         out,
         "wrote {} and {} in {:.2} s",
@@ -518,25 +664,19 @@ fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory;
 
     fn args(dir: &Path) -> Args {
-        Args {
-            scene: "procedural".into(),
-            out: dir.join("map.csv"),
-            cells: None,
-            png: None,
-            cell_size: 10.0,
-            height: 1.5,
-            rays: 20_000,
-            max_depth: 2,
-            no_diffraction: false,
-            seed: 3,
-            dsm_cell: 1.0,
-            path_gain: None,
-            grid_origin: None,
-            grid_size: None,
-            repeat: 1,
-        }
+        Args::try_parse_from([
+            "coverage",
+            "--scene=procedural",
+            &format!("--out={}", dir.join("map.csv").display()),
+            "--cell-size=10",
+            "--rays=20000",
+            "--max-depth=2",
+            "--seed=3",
+        ])
+        .unwrap()
     }
 
     fn temp_dir(name: &str) -> PathBuf {
@@ -545,23 +685,178 @@ mod tests {
         dir
     }
 
+    /// The KPI grid's rows as (header → field) lookups.
+    fn read_map(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+        let mut reader = csv::Reader::from_path(path).unwrap();
+        let headers = reader.headers().unwrap().clone();
+        reader
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                headers.iter().zip(r.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+            })
+            .collect()
+    }
+
+    fn num(row: &std::collections::HashMap<String, String>, column: &str) -> f64 {
+        row[column].parse().unwrap_or_else(|_| panic!("{column}: {:?}", row[column]))
+    }
+
     #[test]
     fn procedural_city_map_is_written_and_sane() {
         let dir = temp_dir("ok");
         let a = args(&dir);
         let report = run(&a).unwrap();
-        assert!(
-            report.covered as f64 > 0.9 * report.outdoor as f64,
-            "covered {} of {}",
-            report.covered,
-            report.outdoor
-        );
-        assert!((-120.0..-40.0).contains(&report.median_rsrp_dbm), "{}", report.median_rsrp_dbm);
-        assert!(report.per_cell.iter().all(|(_, n)| *n > 0), "every sector serves somewhere");
-        let mut rows = csv::Reader::from_path(&a.out).unwrap();
-        assert_eq!(rows.records().count(), report.points);
+        assert_eq!(report.thresholds, CoverageThresholds::default());
+        assert!(report.n_covered <= report.n_reached && report.n_reached <= report.n_outdoor);
+        assert!(report.n_covered > report.n_outdoor / 2, "{report:?}");
+        assert!(report.median_rsrp_dbm >= -120.0 && report.median_sinr_db >= -6.0, "{report:?}");
+        assert!(report.per_cell.iter().all(|s| s.n_covered > 0), "every sector serves somewhere");
+        let total: usize = report.per_cell.iter().map(|s| s.n_covered).sum();
+        assert_eq!(total, report.n_covered);
+        // The CSV says the same as the report, row by row, and follows the thresholds.
+        let rows = read_map(&a.out);
+        assert_eq!(rows.len(), report.n_points);
+        let mut n_covered = 0;
+        for row in &rows {
+            match row["covered"].as_str() {
+                "true" => {
+                    n_covered += 1;
+                    assert!(num(row, "rsrp_dbm") >= -120.0 && num(row, "sinr_db") >= -6.0);
+                    assert!(!row["best_cell"].is_empty());
+                }
+                "false" => assert_eq!(row["outdoor"], "true"),
+                "" => assert_eq!(row["outdoor"], "false", "only indoor points are unassessed"),
+                other => panic!("covered = {other:?}"),
+            }
+        }
+        assert_eq!(n_covered, report.n_covered);
         let png = std::fs::read(a.out.with_extension("png")).unwrap();
         assert_eq!(&png[1..4], b"PNG");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A stricter RSRP threshold uncovers exactly the points between the two thresholds; the
+    /// tracer is deterministic, so both runs see the same RSRP at every point.
+    #[test]
+    fn raising_the_rsrp_threshold_uncovers_the_points_below_it() {
+        let dir = temp_dir("strict");
+        let a = args(&dir);
+        let lax = run(&a).unwrap();
+        let lax_rows = read_map(&a.out);
+        let mut s = args(&dir);
+        s.out = dir.join("strict.csv");
+        s.min_rsrp_dbm = -100.0;
+        let strict = run(&s).unwrap();
+        assert!(strict.n_covered < lax.n_covered, "{} vs {}", strict.n_covered, lax.n_covered);
+        assert_eq!(strict.n_reached, lax.n_reached);
+        assert!(strict.median_rsrp_dbm >= -100.0);
+        for (l, s) in lax_rows.iter().zip(read_map(&s.out)) {
+            assert_eq!(l["rsrp_dbm"], s["rsrp_dbm"], "uncovered points keep their RSRP");
+            let lost = l["covered"] == "true" && s["covered"] == "false";
+            assert_eq!(lost, l["covered"] == "true" && num(l, "rsrp_dbm") < -100.0, "{l:?}");
+            assert!(!(s["covered"] == "true" && l["covered"] != "true"));
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_point_below_the_noise_floor_is_not_covered() {
+        let cells = default_cells(
+            &procedural::city(&procedural::CityParams::default(), SceneOptions::default())
+                .unwrap()
+                .scene,
+        )
+        .unwrap();
+        let kpi = KpiConfig::default();
+        let floor = CoverageThresholds::noise_floor_dbm(&cells[0], kpi.noise_figure_db);
+        assert!((floor - (-174.0 + 10.0 * 30e3f64.log10() + 7.0)).abs() < 1e-9);
+        let point =
+            |rsrp_dbm: f64| Serving { best: Some(0), rsrp_dbm, sinr_db: 10.0, ..Serving::NONE };
+        let served =
+            [point(-203.0), point(floor - 0.01), point(floor + 0.01), point(-119.0), Serving::NONE];
+        let laxest = CoverageThresholds {
+            min_rsrp_dbm: *RSRP_RANGE_DBM.start(),
+            min_sinr_db: *SINR_RANGE_DB.start(),
+        };
+        let outdoor = [true; 5];
+        let mask = covered_mask(&cells, &served, &outdoor, &laxest, &kpi);
+        assert_eq!(mask, [false, false, true, true, false]);
+        let mask = covered_mask(&cells, &served, &outdoor, &CoverageThresholds::default(), &kpi);
+        assert_eq!(mask, [false, false, false, true, false]);
+        let indoor = covered_mask(&cells, &served, &[false; 5], &laxest, &kpi);
+        assert_eq!(indoor, [false; 5], "indoor points are never covered");
+    }
+
+    #[test]
+    fn threshold_flags_parse_show_their_defaults_and_refuse_bad_values() {
+        let help = Args::command().render_long_help().to_string();
+        assert!(help.contains("--min-rsrp-dbm") && help.contains("[default: -120]"), "{help}");
+        assert!(help.contains("--min-sinr-db") && help.contains("[default: -6]"), "{help}");
+        let dir = temp_dir("flags");
+        let mut a = args(&dir);
+        let out = format!("--out={}", a.out.display());
+        let parsed = Args::try_parse_from([
+            "coverage",
+            "--scene",
+            "procedural",
+            &out,
+            "--min-rsrp-dbm",
+            "-110.5",
+            "--min-sinr-db",
+            "-3",
+        ])
+        .unwrap();
+        assert_eq!((parsed.min_rsrp_dbm, parsed.min_sinr_db), (-110.5, -3.0));
+        // A scene that cannot load shows that the thresholds are checked first.
+        a.scene = "scene.obj".into();
+        for (rsrp, sinr, flag) in [
+            (f64::NAN, -6.0, "--min-rsrp-dbm"),
+            (f64::NEG_INFINITY, -6.0, "--min-rsrp-dbm"),
+            (-203.0, -6.0, "--min-rsrp-dbm"),
+            (120.0, -6.0, "--min-rsrp-dbm"),
+            (-120.0, f64::INFINITY, "--min-sinr-db"),
+            (-120.0, 60.0, "--min-sinr-db"),
+            (-120.0, -30.0, "--min-sinr-db"),
+        ] {
+            (a.min_rsrp_dbm, a.min_sinr_db) = (rsrp, sinr);
+            let err = format!("{:#}", run(&a).unwrap_err());
+            assert!(err.contains(flag) && err.contains("expected a finite threshold"), "{err}");
+        }
+        assert!(!a.out.exists(), "nothing is written on error");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_pattern_column_takes_every_planning_name_and_defaults_to_the_macro_panel() {
+        let dir = temp_dir("patterns");
+        let cells = dir.join("cells.csv");
+        let head = "cell_id,site_id,x_m,y_m,height_m,azimuth_deg,mech_tilt_deg,elec_tilt_deg,tx_power_dbm,freq_hz,bandwidth_hz";
+        std::fs::write(&cells, format!("{head}\nA,S,0,0,30,0,0,6,46,3.5e9,20e6\n")).unwrap();
+        let read = read_cells(&cells).unwrap();
+        assert_eq!(read[0].antenna.pattern, Pattern::default_macro(), "no pattern column");
+        let names = ["", "38901", "3gpp", "36814", "38901-array:4x2:0.7", "iso"];
+        let body: String =
+            names.iter().map(|n| format!("A,S,0,0,30,0,0,6,46,3.5e9,20e6,{n}\n")).collect();
+        std::fs::write(&cells, format!("{head},pattern\n{body}")).unwrap();
+        let read = read_cells(&cells).unwrap();
+        for (cell, name) in read.iter().zip(names) {
+            assert_eq!(cell.antenna.pattern, Pattern::from_spec(name, &dir).unwrap(), "{name}");
+        }
+        assert_eq!(
+            read[0].antenna.pattern,
+            Pattern::from_spec(radio::antenna::DEFAULT_MACRO_SPEC, &dir).unwrap()
+        );
+        std::fs::write(
+            &cells,
+            format!("{head},pattern\nA,S,0,0,30,0,0,6,46,3.5e9,20e6,38901-array:8\n"),
+        )
+        .unwrap();
+        let err = format!("{:#}", read_cells(&cells).unwrap_err());
+        assert!(err.contains("line 2") && err.contains("38901-array:8"), "{err}");
+        let scene = procedural::city(&procedural::CityParams::default(), SceneOptions::default());
+        let site = default_cells(&scene.unwrap().scene).unwrap();
+        assert!(site.iter().all(|c| c.antenna.pattern == Pattern::default_macro()));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
