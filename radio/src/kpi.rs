@@ -46,6 +46,25 @@ pub const CQI_SINR_THRESHOLDS_DB: [f64; 15] = [
     29.32,
 ];
 
+/// Lower SINR bounds of CQI 1..15 of [`CqiTable::Table1`] (64QAM): each where
+/// [`CQI_SINR_THRESHOLDS_DB`] reaches the same efficiency on table 2, by linear interpolation
+/// between table 2's entries (no AWGN thresholds of table 1 are in the references; the two
+/// tables share their modulation and coding curves, so equal efficiency is equal SINR).
+pub fn cqi_table1_thresholds_db() -> [f64; 15] {
+    let mut out = [0.0; 15];
+    for (o, &e) in out.iter_mut().zip(&CQI_TABLE_1) {
+        let i = CQI_TABLE_2.iter().rposition(|&x| x <= e).unwrap_or(0);
+        *o = if i + 1 < 15 {
+            let (e0, e1) = (CQI_TABLE_2[i], CQI_TABLE_2[i + 1]);
+            let (t0, t1) = (CQI_SINR_THRESHOLDS_DB[i], CQI_SINR_THRESHOLDS_DB[i + 1]);
+            t0 + (t1 - t0) * (e - e0) / (e1 - e0)
+        } else {
+            CQI_SINR_THRESHOLDS_DB[14]
+        };
+    }
+    out
+}
+
 impl CqiTable {
     /// The efficiencies of CQI 1..15.
     pub fn efficiencies(self) -> &'static [f64; 15] {
@@ -116,6 +135,55 @@ impl SpectralEfficiency {
             }
             SpectralEfficiency::AttenuatedShannon { .. } => None,
         }
+    }
+}
+
+/// What a cell's RAN features make of a SINR: the link-adaptation mapping (which caps the
+/// modulation), MIMO layers with rank adaptation, the share of resources spent on control and
+/// reference signals, and the scheduler's efficiency. A named set of these is what "rolling a
+/// firmware" changes.
+///
+/// With `L` layers the transmit power is split evenly and the rank `r ≤ L` that carries most is
+/// used: `r · SE(SINR − 10 log10 r)`, times `(1 − overhead) · efficiency`. One layer, no
+/// overhead and full efficiency ([`LinkProfile::TR36942`]) is the attenuated Shannon bound
+/// alone, whose α = 0.6 already holds the implementation losses of TR 36.942's calibration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LinkProfile {
+    /// SINR to bit/s/Hz per layer.
+    pub mapping: SpectralEfficiency,
+    /// Spatial layers the cell and its users can use (1 to 8).
+    pub mimo_layers: u32,
+    /// Share of resources spent on control and reference signals (0 to under 1).
+    pub control_overhead: f64,
+    /// Share of the remaining resources the scheduler fills with data (over 0, up to 1).
+    pub scheduler_efficiency: f64,
+}
+
+impl LinkProfile {
+    /// TR 36.942's attenuated Shannon bound, one layer: the twin's default.
+    pub const TR36942: LinkProfile = LinkProfile {
+        mapping: SpectralEfficiency::TR36942_DOWNLINK,
+        mimo_layers: 1,
+        control_overhead: 0.0,
+        scheduler_efficiency: 1.0,
+    };
+
+    /// Bits per second per hertz at `sinr_db`.
+    pub fn bps_per_hz(&self, sinr_db: f64) -> f64 {
+        let scale = (1.0 - self.control_overhead) * self.scheduler_efficiency;
+        let best = (1..=self.mimo_layers.max(1))
+            .map(|r| {
+                let r = f64::from(r);
+                r * self.mapping.bps_per_hz(sinr_db - 10.0 * r.log10())
+            })
+            .fold(0.0, f64::max);
+        best * scale
+    }
+}
+
+impl Default for LinkProfile {
+    fn default() -> Self {
+        LinkProfile::TR36942
     }
 }
 
@@ -340,6 +408,37 @@ mod tests {
         let co = serving(&cells[..2], &[-100.0, -100.0], &KpiConfig::default());
         assert!(co.sinr_db < 0.0 && co.sinr_db > -0.01, "{}", co.sinr_db);
         assert_eq!(serving(&cells, &[f64::NEG_INFINITY; 3], &KpiConfig::default()), Serving::NONE);
+    }
+
+    #[test]
+    fn link_profiles_use_the_rank_that_carries_most() {
+        let p = LinkProfile::TR36942;
+        assert_eq!(p.bps_per_hz(10.0), SpectralEfficiency::TR36942_DOWNLINK.bps_per_hz(10.0));
+        let mimo = LinkProfile { mimo_layers: 4, ..p };
+        // At 30 dB four layers at 24 dB each are capped at 4.4: 17.6 bit/s/Hz.
+        assert!((mimo.bps_per_hz(30.0) - 4.0 * 4.4).abs() < 1e-9);
+        // At −8 dB a second layer would fall below the bound's −10 dB: one layer carries.
+        assert_eq!(mimo.bps_per_hz(-8.0), p.bps_per_hz(-8.0));
+        // With the CQI table a layer below CQI 1 carries nothing: 0 dB gives one layer of CQI 2.
+        let cqi = LinkProfile { mapping: SpectralEfficiency::CQI_TABLE_2, mimo_layers: 2, ..p };
+        assert_eq!(cqi.bps_per_hz(0.0), 0.3770);
+        // Overhead and efficiency scale it.
+        let lossy = LinkProfile { control_overhead: 0.25, scheduler_efficiency: 0.8, ..mimo };
+        assert!((lossy.bps_per_hz(30.0) - 0.6 * 17.6).abs() < 1e-9);
+        // More layers never carry less.
+        for sinr in [-5.0, 0.0, 5.0, 10.0, 20.0, 30.0] {
+            assert!(mimo.bps_per_hz(sinr) >= p.bps_per_hz(sinr));
+        }
+    }
+
+    #[test]
+    fn table1_thresholds_follow_table2_at_equal_efficiency() {
+        let t = cqi_table1_thresholds_db();
+        // Entries both tables share sit at table 2's thresholds.
+        assert_eq!(t[0], CQI_SINR_THRESHOLDS_DB[0]);
+        assert!((t[2] - CQI_SINR_THRESHOLDS_DB[1]).abs() < 1e-12, "0.3770 is table 2's CQI 2");
+        assert!((t[14] - CQI_SINR_THRESHOLDS_DB[11]).abs() < 1e-12, "5.5547 is its CQI 12");
+        assert!(t.windows(2).all(|w| w[0] < w[1]), "{t:?}");
     }
 
     #[test]

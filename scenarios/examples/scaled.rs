@@ -74,7 +74,7 @@ impl Args {
 /// 2024-01-01T00:00:00Z, where the demo's window starts.
 const START_S: i64 = 1_704_067_200;
 
-/// The six variants the benchmark adds to the demo's four: re-tilts, power, a failure, growth,
+/// The six variants the benchmark adds to the demo's six: re-tilts, power, a failure, growth,
 /// rates. On a year's window they act on the days of 2024 their names suggest; on a shorter
 /// window, at the same share of it. The re-tilts take the cells of the first ten sites and the
 /// power cut the sixth site, or as many as a smaller demo has.
@@ -299,6 +299,8 @@ mod tests {
                 "baseline",
                 "retilt-cluster",
                 "new-site",
+                "second-carrier",
+                "firmware-256qam-4x4",
                 "rehome-ring",
                 "per-session-settlement",
                 "tilt-all-4",
@@ -313,9 +315,9 @@ mod tests {
         assert_eq!(report.baseline_maps, 12);
         assert!(report.coverage_maps > report.baseline_maps, "the re-tilts trace new maps");
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 2 + 11 + 2);
-        assert!(lines[13].starts_with("cells=12 intervals=48 variants=11 grid_points="));
-        assert!(lines[14].starts_with("write_inputs_s="));
+        assert_eq!(lines.len(), 2 + 13 + 2);
+        assert!(lines[15].starts_with("cells=12 intervals=48 variants=13 grid_points="));
+        assert!(lines[16].starts_with("write_inputs_s="));
         let by_name = |n: &str| report.results.iter().find(|r| r.name == n).unwrap();
         let base = by_name("baseline");
 
@@ -380,7 +382,7 @@ mod tests {
         assert_eq!(manifest.variants, names);
         let network = std::fs::read_to_string(report.run_dir.join("kpis/network.csv")).unwrap();
         assert!(network.starts_with("variant,"), "{}", network.lines().next().unwrap());
-        assert_eq!(network.lines().count(), 1 + 11 * 48);
+        assert_eq!(network.lines().count(), 1 + 13 * 48);
         for r in &report.results {
             let png = report.run_dir.join("maps").join(format!("{}.png", r.name));
             assert!(png.is_file(), "{}", png.display());

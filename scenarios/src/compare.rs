@@ -102,6 +102,7 @@ mod tests {
             sinr_busy_hour_db: 8.0,
             prb_util_mean: 0.2,
             prb_util_max_p95: 0.5,
+            overloaded_cell_hours: 3.0,
             unserved_share: 0.0,
             link_util_max_p95: 0.1,
             delay_mean_ms: 1.0,
@@ -112,6 +113,7 @@ mod tests {
             packet_loss: 0.0,
             coupling_iterations_max: 4,
             coupling_iterations_mean: 2.5,
+            rsrp_change_median_db: 0.0,
             coupling_residual_max: 1e-7,
         }
     }
@@ -127,7 +129,7 @@ mod tests {
         let a = s(vec![variant("baseline", 0.9), variant("old", 0.8)]);
         let b = s(vec![variant("baseline", 0.95), variant("new", 0.8)]);
         let (rows, only) = compare_summaries(&a, &b);
-        assert_eq!(rows.len(), 12, "one variant in both, twelve KPIs");
+        assert_eq!(rows.len(), 13, "one variant in both, thirteen KPIs");
         let kpis: Vec<&str> = rows.iter().map(|r| r.kpi.as_str()).collect();
         let mut sorted = kpis.clone();
         sorted.sort();

@@ -2,8 +2,9 @@
 //! three cells, a backhaul of eight access rings over four aggregation pairs and two core nodes,
 //! a year of hourly traffic with daily, weekly and seasonal shape, growth and a festival, and
 //! settlement load for five roaming partners, a demand density layer (a downtown peak and a station
-//! hot spot); with four variants (a cluster re-tilt, a new site
-//! from June, an access ring re-homed to another aggregation pair, per-session settlement).
+//! hot spot); with six variants (a cluster re-tilt, a new site from June, a second carrier on
+//! the busiest site from June, a firmware with 256QAM and 4×4 MIMO from September, an access
+//! ring re-homed to another aggregation pair, per-session settlement).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -137,8 +138,9 @@ fn sites_and_cells(
                 let id = format!("S{s:02}-{}", k + 1);
                 writeln!(
                     cells,
-                    "{id},S{s:02},{:.1},2,6,46,3500000000,20000000,38901",
-                    (offset + 120.0 * k as f64) % 360.0
+                    "{id},S{s:02},{:.1},2,6,46,3500000000,20000000,{}",
+                    (offset + 120.0 * k as f64) % 360.0,
+                    radio::antenna::DEFAULT_MACRO_SPEC
                 )
                 .ok();
                 cell_ids.push(id);
@@ -201,8 +203,9 @@ fn traffic(
     streams: &RngStreams,
     layout: &mut Layout,
 ) -> Result<String, ScenarioError> {
-    // Traffic: busy-hour volume per cell (log-normal), diurnal and weekly shape, seasons, 25 %
-    // growth over the year, a festival weekend on the first site's cells in July.
+    // Traffic: busy-hour volume per cell (log-normal; the station's site 2.5 times more),
+    // diurnal and weekly shape, seasons, 25 % growth over the year, a festival weekend on the
+    // first site's cells in July.
     let hours = cfg.days * 24;
     let mut rng = streams.stream("traffic");
     let lognormal = |mu: f64, sigma: f64| {
@@ -210,7 +213,15 @@ fn traffic(
     };
     let busy = lognormal((3.0e9f64).ln(), 0.4)?;
     let cell_ids = &layout.cell_ids;
-    let busy_bytes: Vec<f64> = cell_ids.iter().map(|_| busy.sample(&mut rng)).collect();
+    let mut busy_bytes: Vec<f64> = cell_ids.iter().map(|_| busy.sample(&mut rng)).collect();
+    let (hx, hy) = hot_spot(layout.extent);
+    let hub = (0..layout.positions.len()).min_by(|&a, &b| {
+        let d = |s: usize| (layout.positions[s].0 - hx).hypot(layout.positions[s].1 - hy);
+        d(a).total_cmp(&d(b))
+    });
+    if let Some(hub) = hub {
+        busy_bytes[3 * hub..3 * hub + 3].iter_mut().for_each(|b| *b *= HUB_FACTOR);
+    }
     let noise = lognormal(0.0, 0.08)?;
     let mut traffic = String::with_capacity(hours * cell_ids.len() * 48);
     traffic.push_str("interval_start,cell_id,dl_bytes,ul_bytes,active_users\n");
@@ -294,9 +305,19 @@ fn settlement(cfg: &DemoConfig, streams: &RngStreams) -> (String, String) {
 
 /// The demand density layer: a downtown peak at the city centre over a residential floor, and
 /// a hot spot (a station square) north-east of the centre; a sample every 25 m.
+/// The station hot spot of the density layer, within the city's extent.
+fn hot_spot((x0, y0, x1, y1): (f64, f64, f64, f64)) -> (f64, f64) {
+    let (cx, cy) = (0.5 * (x0 + x1), 0.5 * (y0 + y1));
+    (cx + 0.25 * (x1 - x0), cy + 0.2 * (y1 - y0))
+}
+
+/// Times more traffic than its log-normal draw the cells of the site nearest the station carry
+/// (a transport hub: the demo's busiest site, overloaded in its busy hours).
+const HUB_FACTOR: f64 = 2.5;
+
 fn density((x0, y0, x1, y1): (f64, f64, f64, f64)) -> String {
     let (cx, cy) = (0.5 * (x0 + x1), 0.5 * (y0 + y1));
-    let (hx, hy) = (cx + 0.25 * (x1 - x0), cy + 0.2 * (y1 - y0));
+    let (hx, hy) = hot_spot((x0, y0, x1, y1));
     let mut density = String::from("x_m,y_m,weight\n");
     let mut y = y0 + 12.5;
     while y < y1 {
@@ -315,7 +336,7 @@ fn density((x0, y0, x1, y1): (f64, f64, f64, f64)) -> String {
     density
 }
 
-/// The scenario file: the network, the history and the four variants.
+/// The scenario file: the network, the history and the six variants.
 fn scenario_text(cfg: &DemoConfig, layout: &Layout) -> String {
     let (x0, y0, x1, y1) = layout.extent;
     let (cx, cy) = (0.5 * (x0 + x1), 0.5 * (y0 + y1));
@@ -383,6 +404,15 @@ records_per_s = 2000.0
 [grid]
 cell_m = {grid}
 
+# A RAN feature profile for the firmware roll-out variant (cells start on the built-in
+# tr36942: the attenuated Shannon bound, one layer).
+[[ran.profiles]]
+name = "nr-256qam-4x4"
+link = "cqi-256qam"
+mimo_layers = 4
+control_overhead = 0.14
+scheduler_efficiency = 0.9
+
 # Re-tilt a cluster of two sites from March.
 [[variant]]
 name = "retilt-cluster"
@@ -404,6 +434,24 @@ y_m = {ny:.1}
 like = "{like}"
 height_m = 25.0
 node = "{new_node}"
+
+# A second carrier (3.54 GHz, 20 MHz) on every cell of the busiest site, from June.
+[[variant]]
+name = "second-carrier"
+[[variant.at]]
+time = "{june}"
+op = "add-carrier"
+site = "S{busiest:02}"
+freq_hz = 3540000000
+bandwidth_hz = 20000000
+
+# A firmware with 256QAM and four MIMO layers on every cell, from September.
+[[variant]]
+name = "firmware-256qam-4x4"
+[[variant.at]]
+time = "{september}"
+op = "set-profile"
+profile = "nr-256qam-4x4"
 
 # The first access ring moves to another aggregation pair in April.
 [[variant]]
@@ -427,6 +475,7 @@ mode = {{ kind = "per_session", block_interval_s = 2.0, block_capacity = 2000 }}
         grid = cfg.grid_m,
         march = at(60),
         june = at(152),
+        september = at(244),
         like = cell_ids.get(3 * busiest).map_or("", String::as_str),
     )
 }

@@ -89,7 +89,7 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Write the built-in demo scenario into a folder and run it (baseline and four variants).
+    /// Write the built-in demo scenario into a folder and run it (baseline and six variants).
     Demo {
         /// Folder for the scenario and its run.
         #[arg(long, default_value = "twin-demo")]

@@ -40,6 +40,9 @@ pub struct VariantSummary {
     pub prb_util_mean: f64,
     /// 95th percentile over intervals of the busiest cell's PRB utilisation.
     pub prb_util_max_p95: f64,
+    /// Hours in which a cell's PRB utilisation was above 80 %, summed over cells.
+    #[serde(default)]
+    pub overloaded_cell_hours: f64,
     /// Mean over intervals of the share of offered traffic not served.
     pub unserved_share: f64,
     /// 95th percentile over intervals of the busiest link's utilisation.
@@ -59,6 +62,11 @@ pub struct VariantSummary {
     /// Most iterations the load coupling took in an interval.
     #[serde(default)]
     pub coupling_iterations_max: u32,
+    /// Median |ΔRSRP| against the baseline, dB, over the grid points that the cells this
+    /// variant changes or adds serve (in the baseline or in the variant), after its last
+    /// change; 0 when it changes no cell.
+    #[serde(default)]
+    pub rsrp_change_median_db: f64,
     /// Mean iterations of the load coupling per interval.
     #[serde(default)]
     pub coupling_iterations_mean: f64,
@@ -70,12 +78,13 @@ pub struct VariantSummary {
 
 impl VariantSummary {
     /// Every KPI as (name, value), in the order the file writes them.
-    pub fn kpis(&self) -> [(&'static str, f64); 12] {
+    pub fn kpis(&self) -> [(&'static str, f64); 13] {
         [
             ("coverage_mean", self.coverage_mean),
             ("sinr_busy_hour_db", self.sinr_busy_hour_db),
             ("prb_util_mean", self.prb_util_mean),
             ("prb_util_max_p95", self.prb_util_max_p95),
+            ("overloaded_cell_hours", self.overloaded_cell_hours),
             ("unserved_share", self.unserved_share),
             ("link_util_max_p95", self.link_util_max_p95),
             ("delay_mean_ms", self.delay_mean_ms),

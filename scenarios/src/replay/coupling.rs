@@ -27,7 +27,7 @@
 use std::sync::Arc;
 
 use radio::Cell;
-use radio::kpi::{KpiConfig, SpectralEfficiency, thermal_noise_dbm};
+use radio::kpi::{KpiConfig, LinkProfile, SpectralEfficiency, thermal_noise_dbm};
 use rayon::prelude::*;
 
 use super::maps::CellMap;
@@ -71,10 +71,19 @@ fn sinr_db(impairment: f64) -> f64 {
     -10.0 * impairment.log10()
 }
 
-/// A SINR-to-efficiency mapping evaluated on impairments (the solver's inner loop): the
-/// attenuated Shannon bound without going through dB, anything else through it.
+/// A cell's link profile evaluated on impairments (the solver's inner loop): the attenuated
+/// Shannon bound without going through dB, any other mapping through it; rank adaptation and
+/// the profile's overhead and efficiency as [`LinkProfile::bps_per_hz`] has them.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Efficiency {
+struct Efficiency {
+    per_layer: PerLayer,
+    layers: u32,
+    scale: f64,
+}
+
+/// Bit/s/Hz of one layer at an impairment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum PerLayer {
     /// `alpha·log2(1 + 1/z)` up to `cap`, 0 above the impairment `max_impairment`.
     Shannon { alpha: f64, max_impairment: f64, cap: f64 },
     /// The mapping at the SINR in dB.
@@ -82,31 +91,39 @@ enum Efficiency {
 }
 
 impl Efficiency {
-    fn new(se: SpectralEfficiency) -> Efficiency {
-        match se {
+    fn new(profile: &LinkProfile) -> Efficiency {
+        let per_layer = match profile.mapping {
             SpectralEfficiency::AttenuatedShannon { alpha, sinr_min_db, max_bps_hz } => {
-                Efficiency::Shannon {
+                PerLayer::Shannon {
                     alpha: alpha * std::f64::consts::LOG2_E,
                     max_impairment: 10f64.powf(-sinr_min_db / 10.0),
                     cap: max_bps_hz,
                 }
             }
-            other => Efficiency::Table(other),
+            other => PerLayer::Table(other),
+        };
+        Efficiency {
+            per_layer,
+            layers: profile.mimo_layers.max(1),
+            scale: (1.0 - profile.control_overhead) * profile.scheduler_efficiency,
         }
     }
 
     /// Bit/s/Hz at impairment `z` (noise plus interference over signal).
     fn at(self, z: f64) -> f64 {
-        match self {
-            Efficiency::Shannon { alpha, max_impairment, cap } => {
+        let one = |z: f64| match self.per_layer {
+            PerLayer::Shannon { alpha, max_impairment, cap } => {
                 if z > max_impairment || z.is_nan() {
                     0.0
                 } else {
                     (alpha * (1.0 / z).ln_1p()).min(cap)
                 }
             }
-            Efficiency::Table(se) => se.bps_per_hz(sinr_db(z)),
-        }
+            PerLayer::Table(se) => se.bps_per_hz(sinr_db(z)),
+        };
+        let best =
+            (1..=self.layers).map(|r| f64::from(r) * one(z * f64::from(r))).fold(0.0, f64::max);
+        best * self.scale
     }
 }
 
@@ -117,8 +134,26 @@ pub struct Coupling {
     groups: Vec<Vec<Group>>,
     /// Per state cell, Hz.
     bandwidth_hz: Vec<f64>,
-    /// The SINR-to-efficiency mapping.
-    se: Efficiency,
+    /// Per state cell, its link profile.
+    se: Vec<Efficiency>,
+    /// Per state cell, the first carrier of its sector.
+    sector_of: Vec<usize>,
+    /// Per state cell that heads a sector, the sector's carriers (itself first); empty for
+    /// the others.
+    carriers: Vec<Vec<usize>>,
+}
+
+/// A state's cells as the coupling sees them.
+#[derive(Debug, Clone, Copy)]
+pub struct CellsView<'a> {
+    /// The cells.
+    pub cells: &'a [Cell],
+    /// Their coverage maps (`None`: switched off, neither serving nor interfering).
+    pub maps: &'a [Option<Arc<CellMap>>],
+    /// Their link profiles.
+    pub ran: &'a [LinkProfile],
+    /// The first carrier of each cell's sector.
+    pub sector_of: &'a [usize],
 }
 
 /// The loads of one interval.
@@ -144,35 +179,50 @@ struct PointTerms {
 }
 
 impl Coupling {
-    /// The coupling of `cells` with coverage maps `maps` (`None`: switched off, neither serving
-    /// nor interfering), from the state's serving map (its RSRP, which carries any learned
-    /// correction, gives each point's signal) and the demand density per point (empty: even).
+    /// The coupling of a state's cells, from its serving map (its RSRP, which carries any
+    /// learned correction, gives each point's signal) and the demand density per point (empty:
+    /// even). Every carrier of a sector is summarised over the points its sector serves.
     pub fn new(
-        cells: &[Cell],
-        maps: &[Option<Arc<CellMap>>],
+        view: CellsView<'_>,
         serving: &[PointServing],
         density: &[f64],
         kpi: &KpiConfig,
     ) -> Coupling {
-        let mut by_cell: Vec<Vec<usize>> = vec![Vec::new(); cells.len()];
+        let n = view.cells.len();
+        let mut by_sector: Vec<Vec<usize>> = vec![Vec::new(); n];
         for (p, s) in serving.iter().enumerate() {
             if let Some(b) = s.best {
-                by_cell[b].push(p);
+                by_sector[view.sector_of[b]].push(p);
             }
         }
-        let groups = by_cell
-            .par_iter()
-            .enumerate()
-            .map(|(b, points)| {
-                let terms = point_terms(b, points, (cells, maps), serving, density, kpi);
-                summarise(terms, cells.len())
+        let groups = (0..n)
+            .into_par_iter()
+            .map(|c| {
+                let points = &by_sector[view.sector_of[c]];
+                summarise(point_terms(c, points, view, serving, density, kpi), n)
             })
             .collect();
+        let mut carriers = vec![Vec::new(); n];
+        for c in 0..n {
+            carriers[view.sector_of[c]].push(c);
+        }
         Coupling {
             groups,
-            bandwidth_hz: cells.iter().map(|c| c.bandwidth_hz).collect(),
-            se: Efficiency::new(kpi.spectral_efficiency),
+            bandwidth_hz: view.cells.iter().map(|c| c.bandwidth_hz).collect(),
+            se: view.ran.iter().map(Efficiency::new).collect(),
+            sector_of: view.sector_of.to_vec(),
+            carriers,
         }
+    }
+
+    /// The first carrier of cell `c`'s sector, where the sector's traffic is offered.
+    pub fn sector_of(&self, c: usize) -> usize {
+        self.sector_of[c]
+    }
+
+    /// The carriers of the sector headed by `head` (empty if `head` heads none).
+    pub fn carriers(&self, head: usize) -> &[usize] {
+        &self.carriers[head]
     }
 
     /// Cells that do not interfere with each other, with the given capacities (bit/s, for the
@@ -188,10 +238,13 @@ impl Coupling {
                 if cap > 0.0 { vec![g] } else { Vec::new() }
             })
             .collect();
+        let profile = LinkProfile { mapping: tests::SHANNON, ..LinkProfile::TR36942 };
         Coupling {
             groups,
             bandwidth_hz: cells.iter().map(|c| c.bandwidth_hz).collect(),
-            se: Efficiency::new(tests::SHANNON),
+            se: vec![Efficiency::new(&profile); cells.len()],
+            sector_of: (0..cells.len()).collect(),
+            carriers: (0..cells.len()).map(|c| vec![c]).collect(),
         }
     }
 
@@ -213,9 +266,10 @@ impl Coupling {
 
     /// Cell `b`'s capacity, bit/s, at loads `eta` of mean `mean_eta`.
     fn capacity(&self, b: usize, eta: &[f64], mean_eta: f64) -> f64 {
-        let groups = &self.groups[b];
-        let se: f64 = groups.iter().map(|g| g.weight * self.se.at(g.impairment(eta, mean_eta))).sum();
-        self.bandwidth_hz[b] * se
+        let (groups, se) = (&self.groups[b], self.se[b]);
+        let bps_hz: f64 =
+            groups.iter().map(|g| g.weight * se.at(g.impairment(eta, mean_eta))).sum();
+        self.bandwidth_hz[b] * bps_hz
     }
 
     /// Each cell's mean SINR over its points (weighted as its capacity), dB, at loads `eta`;
@@ -232,9 +286,11 @@ impl Coupling {
             .collect()
     }
 
-    /// The loads at which each cell carries its offered rate `demand_bps` (bit/s), from the
-    /// loads `start` (the previous interval's; any values in 0..=1 converge to the same loads).
-    /// Gauss-Seidel sweeps: each cell's load is updated with its neighbours' newest.
+    /// The loads at which each sector carries its offered rate (`demand_bps`, bit/s, offered
+    /// to the sector's first carrier), from the loads `start` (the previous interval's; any
+    /// values in 0..=1 converge to the same loads). A sector's carriers share its traffic in
+    /// proportion to their capacities, so they all run at the sector's load. Gauss-Seidel
+    /// sweeps: each sector's load is updated with its neighbours' newest.
     pub fn solve(&self, demand_bps: &[f64], start: &[f64]) -> Solution {
         let n = self.len();
         let mut eta: Vec<f64> = if start.len() == n {
@@ -248,21 +304,23 @@ impl Coupling {
             iterations += 1;
             let mean_eta = eta.iter().sum::<f64>() / n.max(1) as f64;
             let mut residual = 0.0f64;
-            for b in 0..n {
-                let d = demand_bps.get(b).copied().unwrap_or(0.0);
-                // A cell that carries nothing transmits nothing, whatever its capacity.
-                capacity_bps[b] = if d > 0.0 { self.capacity(b, &eta, mean_eta) } else { 0.0 };
-                let next = load_share(d, capacity_bps[b]);
-                residual = residual.max((next - eta[b]).abs());
-                eta[b] = next;
+            for (head, carriers) in self.carriers.iter().enumerate() {
+                let d = demand_bps.get(head).copied().unwrap_or(0.0);
+                if carriers.is_empty() {
+                    continue;
+                }
+                let mut total = 0.0;
+                for &c in carriers {
+                    capacity_bps[c] = self.capacity(c, &eta, mean_eta);
+                    total += capacity_bps[c];
+                }
+                let next = load_share(d, total);
+                for &c in carriers {
+                    residual = residual.max((next - eta[c]).abs());
+                    eta[c] = next;
+                }
             }
             if residual <= TOLERANCE || iterations >= MAX_ITERATIONS {
-                // Idle cells' capacities, for the tables, at the final loads.
-                for b in 0..n {
-                    if capacity_bps[b] == 0.0 {
-                        capacity_bps[b] = self.capacity(b, &eta, mean_eta);
-                    }
-                }
                 return Solution { eta, capacity_bps, iterations, residual };
             }
         }
@@ -280,38 +338,44 @@ fn load_share(demand: f64, capacity: f64) -> f64 {
     }
 }
 
-/// The terms of each point cell `b` serves. A cell whose points carry demand density weighs
-/// them by it (points of no density drop out); otherwise every point weighs the same.
+/// Cell `c`'s terms at each of `points` (those its sector serves). A sector whose points carry
+/// demand density weighs them by it (points of no density drop out); otherwise every point
+/// weighs the same. A point's signal from `c` is its path gain from `c` shifted as its serving
+/// cell's RSRP was (by the learned correction, if any).
 fn point_terms(
-    b: usize,
+    c: usize,
     points: &[usize],
-    (cells, maps): (&[Cell], &[Option<Arc<CellMap>>]),
+    view: CellsView<'_>,
     serving: &[PointServing],
     density: &[f64],
     kpi: &KpiConfig,
 ) -> Vec<PointTerms> {
     let mw = |dbm: f64| 10f64.powf(dbm / 10.0);
-    let server = &cells[b];
+    let (cells, maps) = (view.cells, view.maps);
+    let (server, Some(own)) = (&cells[c], maps[c].as_ref()) else { return Vec::new() };
     let weighted = points.iter().any(|&p| density.get(p).is_some_and(|&d| d > 0.0));
     let noise_mw = mw(thermal_noise_dbm(server.bandwidth_hz, kpi.noise_figure_db));
-    // The received power over the band is the RSRP plus the resource elements it is spread on.
-    let spread_db = server.tx_power_dbm - server.rsrp_dbm(0.0);
+    let gain = |m: &CellMap, p: usize| f64::from(m.path_gain_db[p]);
     points
         .iter()
         .filter_map(|&p| {
             let weight = if weighted { density.get(p).copied().unwrap_or(0.0) } else { 1.0 };
-            let signal = mw(f64::from(serving[p].rsrp_dbm) + spread_db);
-            if weight <= 0.0 || !(signal > 0.0) {
+            let best = serving[p].best?;
+            let shift = match maps[best].as_ref() {
+                Some(m) => f64::from(serving[p].rsrp_dbm) - cells[best].rsrp_dbm(gain(m, p)),
+                None => 0.0,
+            };
+            let signal = mw(server.tx_power_dbm + gain(own, p) + shift);
+            if weight <= 0.0 || !(signal > 0.0 && signal.is_finite()) {
                 return None;
             }
             let interference = cells
                 .iter()
                 .zip(maps)
                 .enumerate()
-                .map(|(c, (cell, m))| match m {
-                    Some(m) if c != b && m.path_gain_db[p].is_finite() => {
-                        let pg = f64::from(m.path_gain_db[p]);
-                        server.band_overlap(cell) * mw(cell.tx_power_dbm + pg) / signal
+                .map(|(i, (cell, m))| match m {
+                    Some(m) if i != c && m.path_gain_db[p].is_finite() => {
+                        server.band_overlap(cell) * mw(cell.tx_power_dbm + gain(m, p)) / signal
                     }
                     _ => 0.0,
                 })
@@ -398,7 +462,27 @@ mod tests {
         (cells, maps.collect())
     }
 
-    fn serving_of(cells: &[Cell], maps: &[Option<Arc<CellMap>>], k: &KpiConfig) -> Vec<PointServing> {
+    /// The coupling of cells each its own sector, on the mapping of `k`, one layer.
+    fn coupled(
+        cells: &[Cell],
+        maps: &[Option<Arc<CellMap>>],
+        serving: &[PointServing],
+        k: &KpiConfig,
+    ) -> Coupling {
+        let ran = vec![
+            LinkProfile { mapping: k.spectral_efficiency, ..LinkProfile::TR36942 };
+            cells.len()
+        ];
+        let sector_of: Vec<usize> = (0..cells.len()).collect();
+        let view = CellsView { cells, maps, ran: &ran, sector_of: &sector_of };
+        Coupling::new(view, serving, &[], k)
+    }
+
+    fn serving_of(
+        cells: &[Cell],
+        maps: &[Option<Arc<CellMap>>],
+        k: &KpiConfig,
+    ) -> Vec<PointServing> {
         let outdoor = vec![true; maps[0].as_ref().unwrap().path_gain_db.len()];
         super::super::serving::serve(cells, maps, &outdoor, k)
     }
@@ -410,7 +494,7 @@ mod tests {
         let k = kpi();
         let (cells, maps) = world(2, &[vec![-100.0, -112.0], vec![-110.0, -98.0]]);
         let serving = serving_of(&cells, &maps, &k);
-        let coupling = Coupling::new(&cells, &maps, &serving, &[], &k);
+        let coupling = coupled(&cells, &maps, &serving, &k);
         let mw = |dbm: f64| 10f64.powf(dbm / 10.0);
         let noise = mw(thermal_noise_dbm(20e6, k.noise_figure_db));
         let (s0, i0) = (mw(46.0 - 100.0), mw(46.0 - 110.0));
@@ -435,8 +519,9 @@ mod tests {
     fn random_world(n: usize, points: usize, seed: u64) -> (Vec<Cell>, Vec<Option<Arc<CellMap>>>) {
         use rand::RngExt;
         let mut rng = sim_core::RngStreams::new(seed).stream("coupling-test");
-        let gains: Vec<Vec<f32>> =
-            (0..n).map(|_| (0..points).map(|_| rng.random_range(-140.0..-70.0)).collect()).collect();
+        let gains: Vec<Vec<f32>> = (0..n)
+            .map(|_| (0..points).map(|_| rng.random_range(-140.0..-70.0)).collect())
+            .collect();
         world(n, &gains)
     }
 
@@ -445,7 +530,7 @@ mod tests {
         let k = KpiConfig::default();
         let (cells, maps) = random_world(6, 300, 7);
         let serving = serving_of(&cells, &maps, &k);
-        let coupling = Coupling::new(&cells, &maps, &serving, &[], &k);
+        let coupling = coupled(&cells, &maps, &serving, &k);
         let base: Vec<f64> = (0..6).map(|c| 5e6 * (c as f64 + 1.0)).collect();
         let mut previous = vec![0.0; 6];
         for scale in [0.5, 1.0, 2.0, 4.0, 8.0, 16.0] {
@@ -469,7 +554,7 @@ mod tests {
         let k = KpiConfig::default();
         let (cells, maps) = random_world(4, 8, 3);
         let serving = serving_of(&cells, &maps, &k);
-        let coupling = Coupling::new(&cells, &maps, &serving, &[], &k);
+        let coupling = coupled(&cells, &maps, &serving, &k);
         let sol = coupling.solve(&[1e12; 4], &[0.0; 4]);
         assert_eq!(sol.eta, [1.0; 4]);
         let full = KpiConfig { interference_load: 1.0, ..k };
@@ -503,7 +588,7 @@ mod tests {
         let k = KpiConfig::default();
         let (cells, maps) = random_world(8, 4000, 11);
         let serving = serving_of(&cells, &maps, &k);
-        let coupling = Coupling::new(&cells, &maps, &serving, &[], &k);
+        let coupling = coupled(&cells, &maps, &serving, &k);
         // At half load the summary's capacity is within 1 % of the per-point mean.
         let half = KpiConfig { interference_load: 0.5, ..k };
         let exact = super::super::load::capacities(&serving_of(&cells, &maps, &half), &[], &cells);
@@ -518,5 +603,35 @@ mod tests {
             assert!(idle[c].unwrap() > busy[c].unwrap() + 1.0, "cell {c}");
         }
         assert_eq!(coupling.solve(&[0.0; 8], &[1.0; 8]).eta, [0.0; 8], "no traffic, no load");
+    }
+
+    #[test]
+    fn a_second_carrier_shares_its_sectors_traffic_and_interferes_with_nobody_off_its_band() {
+        let k = KpiConfig::default();
+        // Cell 2 is a carrier of cell 0's sector on another band, with cell 0's path gains.
+        let g0 = vec![-95.0, -100.0, -105.0, -120.0];
+        let g1 = vec![-120.0, -110.0, -100.0, -90.0];
+        let (mut cells, maps) = world(3, &[g0.clone(), g1, g0]);
+        cells[2].freq_hz = 1.8e9;
+        let serving = serving_of(&cells[..2], &maps[..2], &k);
+        let mut serving3 = serving.clone();
+        serving3.iter_mut().for_each(|p| p.best = p.best.map(|b| b.min(1)));
+        let ran = vec![LinkProfile::TR36942; 3];
+        let view = CellsView { cells: &cells, maps: &maps, ran: &ran, sector_of: &[0, 1, 0] };
+        let coupling = Coupling::new(view, &serving3, &[], &k);
+        assert_eq!(coupling.carriers(0), [0, 2]);
+        assert!(coupling.carriers(2).is_empty());
+        let sol = coupling.solve(&[60e6, 10e6, 0.0], &[]);
+        assert_eq!(sol.eta[0], sol.eta[2], "a sector's carriers run at one load");
+        // The sector carries its traffic on the sum of its carriers' capacities.
+        let total = sol.capacity_bps[0] + sol.capacity_bps[2];
+        assert!((sol.eta[0] - (60e6 / total).min(1.0)).abs() < 1e-4, "{sol:?}");
+        // Without the second carrier the same traffic loads the sector more.
+        let alone =
+            CellsView { cells: &cells[..2], maps: &maps[..2], ran: &ran[..2], sector_of: &[0, 1] };
+        let single = Coupling::new(alone, &serving, &[], &k).solve(&[60e6, 10e6], &[]);
+        assert!(single.eta[0] > sol.eta[0] + 0.2, "{} vs {}", single.eta[0], sol.eta[0]);
+        // The 1.8 GHz carrier meets no interference: at any load its SINR is its SNR.
+        assert_eq!(coupling.mean_sinr_db(&[0.0; 3])[2], coupling.mean_sinr_db(&[1.0; 3])[2]);
     }
 }

@@ -22,8 +22,8 @@ use super::state::State;
 /// Where the traffic goes in one state, and what its cells can carry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StateLoad {
-    /// Per inventory cell: the share of its traffic each serving cell takes (by state cell
-    /// index, in index order).
+    /// Per inventory cell: the share of its traffic each serving sector takes (by the state
+    /// index of the sector's first carrier, in index order).
     pub shares: Vec<BTreeMap<usize, f64>>,
     /// Per inventory cell: the share of its traffic at points no cell serves.
     pub uncovered: Vec<f64>,
@@ -46,16 +46,11 @@ impl StateLoad {
         let mut uncovered = vec![0.0f64; n_inventory];
         for o in &base.ownership {
             match serving[o.point].best {
-                Some(b) => *shares[o.cell].entry(b).or_default() += o.weight,
+                Some(b) => *shares[o.cell].entry(coupling.sector_of(b)).or_default() += o.weight,
                 None => uncovered[o.cell] += o.weight,
             }
         }
-        StateLoad {
-            shares,
-            uncovered,
-            coupling,
-            coverage: coverage(serving, outdoor),
-        }
+        StateLoad { shares, uncovered, coupling, coverage: coverage(serving, outdoor) }
     }
 }
 
@@ -171,6 +166,7 @@ pub fn interval_load(
     let demand_bps: Vec<f64> = offered.dl.iter().map(|b| b * 8.0 / interval_s).collect();
     let solution = load.coupling.solve(&demand_bps, &warm.predict(&demand_bps));
     let sinr = load.coupling.mean_sinr_db(&solution.eta);
+    let offered = split(offered, &load.coupling, &solution.capacity_bps);
     let mut site_bps = vec![0.0f64; state.homing.len()];
     let mut cells = Vec::with_capacity(n_cells);
     let mut unserved = offered.uncovered;
@@ -221,7 +217,26 @@ pub fn interval_load(
     }
 }
 
-/// What is offered to each state cell in one interval, bytes.
+/// Each sector's offered traffic spread over its carriers in proportion to their capacities
+/// (all of it on the first carrier when the sector can carry nothing).
+fn split(mut o: Offered, coupling: &Coupling, capacity_bps: &[f64]) -> Offered {
+    let (dl, ul) = (std::mem::take(&mut o.dl), std::mem::take(&mut o.ul));
+    o.dl = vec![0.0; dl.len()];
+    o.ul = vec![0.0; ul.len()];
+    for head in 0..dl.len() {
+        let carriers = coupling.carriers(head);
+        let total: f64 = carriers.iter().map(|&c| capacity_bps[c]).sum();
+        for &c in carriers {
+            let share =
+                if total > 0.0 { capacity_bps[c] / total } else { f64::from(u8::from(c == head)) };
+            o.dl[c] += dl[head] * share;
+            o.ul[c] += ul[head] * share;
+        }
+    }
+    o
+}
+
+/// What is offered to each sector in one interval (at its first carrier's index), bytes.
 struct Offered {
     dl: Vec<f64>,
     ul: Vec<f64>,
@@ -235,7 +250,8 @@ struct Offered {
 fn offered(load: &StateLoad, state: &State, base: &Baseline, k: usize, interval_s: f64) -> Offered {
     let n_base = load.shares.len();
     let n_cells = state.cells.len();
-    let mut o = Offered { dl: vec![0.0; n_cells], ul: vec![0.0; n_cells], total: 0.0, uncovered: 0.0 };
+    let mut o =
+        Offered { dl: vec![0.0; n_cells], ul: vec![0.0; n_cells], total: 0.0, uncovered: 0.0 };
     for c in 0..n_base {
         let f = state.traffic_factor(c, k, interval_s);
         let (d, u) = (base.dl[k * n_base + c] * f, base.ul[k * n_base + c] * f);
@@ -269,6 +285,8 @@ mod tests {
         state.active.truncate(2);
         state.site_of = vec![0, 0];
         state.scale.truncate(2);
+        state.ran.truncate(2);
+        state.sector_of.truncate(2);
         let base = Baseline {
             ownership: vec![
                 Ownership { point: 0, cell: 0, weight: 0.5 },

@@ -309,8 +309,13 @@ impl<'a> Replayer<'a> {
             }
             let serving = self.serving(state)?;
             let maps = self.radio.maps_of(&state.cells, &state.active)?;
-            let coupling =
-                coupling::Coupling::new(&state.cells, &maps, &serving, &base.density, &self.kpi);
+            let view = coupling::CellsView {
+                cells: &state.cells,
+                maps: &maps,
+                ran: &state.ran,
+                sector_of: &state.sector_of,
+            };
+            let coupling = coupling::Coupling::new(view, &serving, &base.density, &self.kpi);
             let n_inv = plan.inventory.cells.len();
             let load = load::StateLoad::new(&serving, &base, coupling, n_inv, &self.radio.outdoor);
             snapshots.push(StateSnapshot::new(state, serving));

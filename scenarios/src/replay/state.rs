@@ -8,6 +8,7 @@
 use std::collections::BTreeSet;
 
 use radio::Cell;
+use radio::kpi::LinkProfile;
 use transport::topology::{NodeId, Topology};
 
 use crate::error::ScenarioError;
@@ -36,6 +37,12 @@ pub struct State {
     pub active: Vec<bool>,
     /// Site index of each cell (sites added by variants come after the inventory's).
     pub site_of: Vec<usize>,
+    /// Each cell's RAN feature profile.
+    pub ran: Vec<LinkProfile>,
+    /// The sector each cell belongs to: the index of the sector's first carrier (the cell
+    /// itself, except for carriers added by `add-carrier`). A sector's carriers share its
+    /// traffic.
+    pub sector_of: Vec<usize>,
     /// Transport node of each site.
     pub homing: Vec<NodeId>,
     /// The topology with the state's failures and capacities.
@@ -65,6 +72,8 @@ impl State {
                 .iter()
                 .map(|c| inv.sites.iter().position(|s| s.id == c.site_id).unwrap_or(0))
                 .collect(),
+            ran: plan.ran.clone(),
+            sector_of: (0..inv.cells.len()).collect(),
             homing: plan.homing.clone(),
             topology: plan.topology.clone(),
             scale: vec![Vec::new(); inv.cells.len()],
@@ -161,8 +170,64 @@ impl State {
                 });
             }
             Change::SettlementMode(mode) => self.mode = *mode,
+            _ => self.apply_ran(change)?,
         }
         Ok(())
+    }
+
+    /// Applies a change to the radio access: antennas, carriers, features.
+    fn apply_ran(&mut self, change: &Change) -> Result<(), ScenarioError> {
+        match change {
+            Change::SetElectricalTilt { cells, deg } => {
+                for &c in cells {
+                    self.reorient(c, |o| o.elec_tilt_deg = *deg)?;
+                }
+            }
+            Change::SetBandwidth { cells, hz } => {
+                for &c in cells {
+                    self.cells[c].bandwidth_hz = *hz;
+                }
+            }
+            Change::SetMimoLayers { cells, layers } => {
+                for &c in cells {
+                    self.ran[c].mimo_layers = *layers;
+                }
+            }
+            Change::SetPattern { cells, pattern } => {
+                for &c in cells {
+                    let a = &self.cells[c].antenna;
+                    self.cells[c].antenna =
+                        radio::Antenna::new(pattern.clone(), a.polarization, a.orientation)
+                            .map_err(radio::RadioError::from)?;
+                }
+            }
+            Change::SetProfile { cells, profile } => {
+                for &c in cells {
+                    self.ran[c] = *profile;
+                }
+            }
+            Change::AddCarrier { cells, freq_hz, bandwidth_hz, power_dbm } => {
+                for &c in cells {
+                    let mut carrier = self.cells[c].clone();
+                    carrier.id = crate::scenario::carrier_id(&carrier.id, *freq_hz);
+                    carrier.freq_hz = *freq_hz;
+                    carrier.bandwidth_hz = *bandwidth_hz;
+                    carrier.tx_power_dbm = power_dbm.unwrap_or(carrier.tx_power_dbm);
+                    self.push_cell(carrier, self.site_of[c], self.ran[c], self.sector_of[c]);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Appends a cell, on, at site `site`, in sector `sector`.
+    fn push_cell(&mut self, cell: Cell, site: usize, ran: LinkProfile, sector: usize) {
+        self.cells.push(cell);
+        self.active.push(true);
+        self.site_of.push(site);
+        self.ran.push(ran);
+        self.sector_of.push(sector);
     }
 
     /// Points cell `c`'s antenna anew.
@@ -193,9 +258,8 @@ impl State {
             c.site_id = site.to_string();
             c.position = radio::vec3(x_m, y_m, height_m.unwrap_or(template.position.z));
             c.antenna = reoriented(&c.antenna, |o| o.azimuth_deg = az)?;
-            self.cells.push(c);
-            self.active.push(true);
-            self.site_of.push(site_index);
+            let (ran, sector) = (self.ran[like], self.cells.len());
+            self.push_cell(c, site_index, ran, sector);
         }
         Ok(())
     }
@@ -279,6 +343,47 @@ mod tests {
         assert_eq!(last.site_of[n..], [site; 3], "the new site comes after the inventory's");
         assert_eq!(last.homing[site], node);
         assert_eq!(s[0].cells.len(), n, "before the change the site is not there");
+        assert_eq!(last.sector_of[n..], [n, n + 1, n + 2], "each new cell is its own sector");
+    }
+
+    #[test]
+    fn radio_access_changes_reach_their_cells_and_a_carrier_joins_its_sector() {
+        let plan = small_plan();
+        let n = plan.inventory.cells.len();
+        let profile = LinkProfile { mimo_layers: 4, ..LinkProfile::TR36942 };
+        let timeline = [
+            Change::SetElectricalTilt { cells: vec![0], deg: 9.0 },
+            Change::SetBandwidth { cells: vec![1], hz: 40e6 },
+            Change::SetProfile { cells: vec![2], profile },
+            Change::SetMimoLayers { cells: vec![2], layers: 2 },
+            Change::SetPattern { cells: vec![3], pattern: radio::Pattern::default_macro() },
+            Change::AddCarrier {
+                cells: vec![1],
+                freq_hz: 1.8e9,
+                bandwidth_hz: 10e6,
+                power_dbm: None,
+            },
+        ]
+        .map(|change| Scheduled { interval: 1, change });
+        let s = states(&plan, &timeline).unwrap();
+        let last = &s[1];
+        assert_eq!(last.cells[0].antenna.orientation.elec_tilt_deg, 9.0);
+        assert_eq!(
+            last.cells[0].antenna.orientation.mech_tilt_deg,
+            plan.inventory.cells[0].antenna.orientation.mech_tilt_deg
+        );
+        assert_eq!(last.cells[1].bandwidth_hz, 40e6);
+        assert_eq!(last.ran[2].mimo_layers, 2, "the later change wins");
+        assert_eq!(last.cells[3].antenna.pattern, radio::Pattern::default_macro());
+        assert_eq!(last.cells.len(), n + 1);
+        let carrier = &last.cells[n];
+        assert_eq!(carrier.id, format!("{}@1800", plan.inventory.cells[1].id));
+        assert_eq!((carrier.freq_hz, carrier.bandwidth_hz), (1.8e9, 10e6));
+        assert_eq!(carrier.tx_power_dbm, last.cells[1].tx_power_dbm);
+        assert_eq!(carrier.position, last.cells[1].position);
+        assert_eq!(last.sector_of[n], 1, "the carrier shares cell 1's sector");
+        assert_eq!(last.site_of[n], last.site_of[1]);
+        assert_eq!(s[0].ran[2], LinkProfile::TR36942);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use twin_format::run::{Delta, Summary, VariantSummary};
 
-use crate::replay::VariantResult;
+use crate::replay::{StateSnapshot, VariantResult};
 use crate::scenario::Plan;
 
 fn quantile(v: &[f64], q: f64) -> f64 {
@@ -33,9 +33,64 @@ fn busy_hour_mean(values: &[f64], offered: &[f64], per_day: usize) -> f64 {
     mean(&v)
 }
 
+/// PRB utilisation above which a cell-interval counts as overloaded (the usual trigger for a
+/// capacity upgrade).
+pub(crate) const OVERLOAD_PRB_UTIL: f64 = 0.8;
+
+/// Cell-intervals with PRB utilisation above [`OVERLOAD_PRB_UTIL`].
+fn overloaded_cell_intervals(r: &VariantResult) -> usize {
+    r.cell_kpis.iter().filter(|c| c.prb_util > OVERLOAD_PRB_UTIL).count()
+}
+
+/// Median |ΔRSRP| of `variant`'s last state against the baseline's first, over the points
+/// served (in either) by a cell the variant changed or added; 0 when it changed none.
+fn rsrp_change_median_db(baseline: Option<&VariantResult>, variant: &VariantResult) -> f64 {
+    let (Some(before), Some(after)) =
+        (baseline.and_then(|b| b.snapshots.first()), variant.snapshots.last())
+    else {
+        return 0.0;
+    };
+    let touched = touched_cells(before, after);
+    if touched.is_empty() {
+        return 0.0;
+    }
+    let is_touched = |cells: &[radio::Cell], best: Option<usize>| {
+        best.is_some_and(|b| touched.contains(&cells[b].id.as_str()))
+    };
+    let mut changes: Vec<f64> = before
+        .serving
+        .iter()
+        .zip(&after.serving)
+        .filter(|(b, a)| is_touched(&before.cells, b.best) || is_touched(&after.cells, a.best))
+        .map(|(b, a)| f64::from(a.rsrp_dbm - b.rsrp_dbm).abs())
+        .filter(|d| d.is_finite())
+        .collect();
+    if changes.is_empty() {
+        return 0.0;
+    }
+    changes.sort_by(f64::total_cmp);
+    changes[changes.len() / 2]
+}
+
+/// Identifiers of the cells of `after` that are not in `before` as they are there, or are on
+/// in one and off in the other.
+fn touched_cells<'a>(before: &StateSnapshot, after: &'a StateSnapshot) -> Vec<&'a str> {
+    after
+        .cells
+        .iter()
+        .zip(&after.active)
+        .filter(|(c, on)| {
+            let old = before.cells.iter().position(|b| b.id == c.id);
+            old.is_none_or(|i| before.cells[i] != **c || before.active[i] != **on)
+        })
+        .map(|(c, _)| c.id.as_str())
+        .collect()
+}
+
 /// The summary of a run's results.
 pub fn summarise(plan: &Plan, results: &[VariantResult]) -> Summary {
     let per_day = (86_400 / plan.window.interval_s.max(1)).max(1) as usize;
+    let hours_per_interval = f64::from(plan.window.interval_s) / 3600.0;
     let variants: Vec<VariantSummary> = results
         .iter()
         .map(|r| {
@@ -46,6 +101,7 @@ pub fn summarise(plan: &Plan, results: &[VariantResult]) -> Summary {
                 sinr_busy_hour_db: busy_hour_mean(&s.mean_sinr_db, &s.offered_bytes, per_day),
                 prb_util_mean: mean(&s.mean_prb_util),
                 prb_util_max_p95: quantile(&s.max_prb_util, 0.95),
+                overloaded_cell_hours: overloaded_cell_intervals(r) as f64 * hours_per_interval,
                 unserved_share: mean(&s.unserved_share),
                 link_util_max_p95: quantile(&s.max_link_util, 0.95),
                 delay_mean_ms: mean(&s.mean_delay_ms),
@@ -56,6 +112,7 @@ pub fn summarise(plan: &Plan, results: &[VariantResult]) -> Summary {
                 packet_loss: r.busy.iter().map(|b| b.loss).fold(0.0, f64::max),
                 coupling_iterations_max: r.coupling.iterations_max,
                 coupling_iterations_mean: r.coupling.iterations_mean,
+                rsrp_change_median_db: rsrp_change_median_db(results.first(), r),
                 coupling_residual_max: r.coupling.residual_max,
             }
         })
@@ -65,7 +122,7 @@ pub fn summarise(plan: &Plan, results: &[VariantResult]) -> Summary {
         for v in &variants[1..] {
             // Every KPI but the packet-level ones (the last two), which the summary reports
             // without ranking.
-            let pairs = base.kpis().into_iter().zip(v.kpis()).take(10);
+            let pairs = base.kpis().into_iter().zip(v.kpis()).take(11);
             for ((kpi, b), (_, x)) in pairs {
                 let change = x - b;
                 let impact = change.abs() / if b.abs() > 1e-12 { b.abs() } else { 1.0 };
@@ -89,32 +146,38 @@ pub fn summarise(plan: &Plan, results: &[VariantResult]) -> Summary {
 }
 
 /// Column headers of the summary table.
-pub(super) const HEADERS: [&str; 10] = [
+pub(super) const HEADERS: [&str; 13] = [
     "variant",
     "coverage",
+    "busy-hour SINR",
     "PRB util mean",
     "busiest cell p95",
+    "cell-h > 80 %",
     "unserved",
     "busiest link p95",
     "delay ms",
     "settlement p50 h",
     "p99 h",
     "backlog max",
+    "|ΔRSRP| touched",
 ];
 
 /// One variant's summary cells, formatted as the table shows them (`name` as given).
-pub(super) fn cells(v: &VariantSummary, name: &str) -> [String; 10] {
+pub(super) fn cells(v: &VariantSummary, name: &str) -> [String; 13] {
     [
         name.to_string(),
         format!("{:.1} %", 100.0 * v.coverage_mean),
+        format!("{:.1} dB", v.sinr_busy_hour_db),
         format!("{:.1} %", 100.0 * v.prb_util_mean),
         format!("{:.1} %", 100.0 * v.prb_util_max_p95),
+        format!("{:.0}", v.overloaded_cell_hours),
         format!("{:.2} %", 100.0 * v.unserved_share),
         format!("{:.1} %", 100.0 * v.link_util_max_p95),
         format!("{:.3}", v.delay_mean_ms),
         format!("{:.1}", v.settlement_latency_p50_h),
         format!("{:.1}", v.settlement_latency_p99_h),
         v.settlement_backlog_max.to_string(),
+        format!("{:.1} dB", v.rsrp_change_median_db),
     ]
 }
 

@@ -36,6 +36,9 @@ pub struct Scenario {
     /// When a point counts as covered.
     #[serde(default)]
     pub coverage: CoverageSpec,
+    /// RAN feature profiles, and the one every cell starts with.
+    #[serde(default)]
+    pub ran: RanSpec,
     /// What-if variants.
     #[serde(default, rename = "variant")]
     pub variants: Vec<Variant>,
@@ -184,6 +187,50 @@ impl Default for CoverageSpec {
     }
 }
 
+/// RAN feature profiles (`[ran]`): the one every cell starts with, and the scenario's own.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RanSpec {
+    /// The profile every cell starts with (`tr36942`, the built-in, when absent).
+    #[serde(default)]
+    pub default_profile: Option<String>,
+    /// Profiles the scenario defines (`[[ran.profiles]]`), for `default_profile` and
+    /// `set-profile`.
+    #[serde(default)]
+    pub profiles: Vec<ProfileSpec>,
+}
+
+/// One RAN feature profile: what a cell's software makes of a SINR. Every field is required.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileSpec {
+    /// Its name.
+    pub name: String,
+    /// Link adaptation: `shannon` (TR 36.942's attenuated bound), `cqi-64qam` (TS 38.214 CQI
+    /// table 1) or `cqi-256qam` (table 2).
+    pub link: LinkKind,
+    /// Spatial layers, 1 to 8.
+    pub mimo_layers: u32,
+    /// Share of resources for control and reference signals, 0 to under 1.
+    pub control_overhead: f64,
+    /// Share of the rest the scheduler fills, over 0 up to 1.
+    pub scheduler_efficiency: f64,
+}
+
+/// A profile's link adaptation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LinkKind {
+    /// TR 36.942 Annex A: 0.6·log2(1 + SINR) from −10 dB, capped at 4.4 bit/s/Hz.
+    Shannon,
+    /// TS 38.214 CQI table 1 (up to 64QAM).
+    #[serde(rename = "cqi-64qam")]
+    Cqi64Qam,
+    /// TS 38.214 CQI table 2 (up to 256QAM).
+    #[serde(rename = "cqi-256qam")]
+    Cqi256Qam,
+}
+
 fn default_cell_m() -> f64 {
     20.0
 }
@@ -240,6 +287,60 @@ pub enum Operation {
         cells: Vec<String>,
         /// dBm.
         dbm: f64,
+    },
+    /// Set the electrical tilt of cells (the beam steered down, the antenna not moved), degrees.
+    SetElectricalTilt {
+        /// The cells.
+        cells: Vec<String>,
+        /// Degrees down.
+        deg: f64,
+    },
+    /// Set the channel bandwidth of cells, Hz.
+    SetBandwidth {
+        /// The cells.
+        cells: Vec<String>,
+        /// Hz.
+        hz: f64,
+    },
+    /// Set the MIMO layers of cells (their profile's otherwise).
+    SetMimoLayers {
+        /// The cells (all when empty).
+        #[serde(default)]
+        cells: Vec<String>,
+        /// Layers, 1 to 8.
+        layers: u32,
+    },
+    /// Swap the antenna of cells: a pattern name as in cells.csv.
+    SetPattern {
+        /// The cells.
+        cells: Vec<String>,
+        /// `38901-array:8x1:0.8`, `36814`, `38901`, `isotropic` or a pattern file.
+        pattern: String,
+    },
+    /// Put cells on a RAN feature profile (a firmware, a licence): a profile of `[ran]`.
+    SetProfile {
+        /// The cells (all when empty).
+        #[serde(default)]
+        cells: Vec<String>,
+        /// The profile's name.
+        profile: String,
+    },
+    /// Add a carrier to every cell of a site, or to the cells named: a co-located cell on
+    /// another frequency that shares its sector's traffic in proportion to capacity.
+    AddCarrier {
+        /// A site whose cells all get the carrier.
+        #[serde(default)]
+        site: Option<String>,
+        /// Cells that get the carrier.
+        #[serde(default)]
+        cells: Vec<String>,
+        /// Centre frequency, Hz.
+        freq_hz: f64,
+        /// Bandwidth, Hz.
+        bandwidth_hz: f64,
+        /// Transmit power, dBm (the cell's when absent).
+        #[serde(default)]
+        power_dbm: Option<f64>,
     },
     /// Add a site with three sectors (azimuths 0°, 120°, 240°) like the site `like`.
     AddSite {

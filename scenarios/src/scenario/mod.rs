@@ -13,18 +13,22 @@
 //! the [`Plan`] in which nothing is left to look up by name.
 
 pub mod file;
+mod names;
 mod plan;
+mod ran;
 mod resolve;
 mod tables;
 mod validate;
 
 pub use crate::error::Diagnostic;
 pub use file::{
-    CitySpec, CoverageSpec, GridSpec, History, Network, Operation, Scenario, Timed, Variant,
+    CitySpec, CoverageSpec, GridSpec, History, LinkKind, Network, Operation, ProfileSpec, RanSpec,
+    Scenario, Timed, Variant,
 };
+pub use names::Profiles;
 pub use plan::{
     Change, CoverageRule, Files, InputFile, Plan, SceneSource, Scheduled, TrafficRow, VariantPlan,
-    Window,
-    load_scene,
+    Window, load_scene,
 };
+pub use ran::{DEFAULT_PROFILE, MAX_LAYERS, carrier_id};
 pub use validate::{parse_instant, validate};

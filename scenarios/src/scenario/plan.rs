@@ -51,6 +51,8 @@ pub struct Plan {
     pub grid_cell_m: f64,
     /// When a point counts as covered.
     pub coverage: CoverageRule,
+    /// Each inventory cell's RAN feature profile at the window's start.
+    pub ran: Vec<radio::kpi::LinkProfile>,
     /// The inventory.
     pub inventory: radio::inventory::Inventory,
     /// The transport topology.
@@ -276,6 +278,52 @@ pub enum Change {
         cells: Vec<usize>,
         /// dBm.
         dbm: f64,
+    },
+    /// Set the electrical tilt of inventory cells, degrees down.
+    SetElectricalTilt {
+        /// Inventory cell indices.
+        cells: Vec<usize>,
+        /// Degrees.
+        deg: f64,
+    },
+    /// Set the channel bandwidth of inventory cells, Hz.
+    SetBandwidth {
+        /// Inventory cell indices.
+        cells: Vec<usize>,
+        /// Hz.
+        hz: f64,
+    },
+    /// Set the MIMO layers of inventory cells.
+    SetMimoLayers {
+        /// Inventory cell indices.
+        cells: Vec<usize>,
+        /// Layers.
+        layers: u32,
+    },
+    /// Swap the antenna pattern of inventory cells.
+    SetPattern {
+        /// Inventory cell indices.
+        cells: Vec<usize>,
+        /// The new pattern.
+        pattern: radio::Pattern,
+    },
+    /// Put inventory cells on a RAN feature profile.
+    SetProfile {
+        /// Inventory cell indices.
+        cells: Vec<usize>,
+        /// The profile.
+        profile: radio::kpi::LinkProfile,
+    },
+    /// Add a co-located carrier to inventory cells (`CELL@MHZ`), sharing each one's traffic.
+    AddCarrier {
+        /// Inventory cell indices.
+        cells: Vec<usize>,
+        /// Centre frequency, Hz.
+        freq_hz: f64,
+        /// Bandwidth, Hz.
+        bandwidth_hz: f64,
+        /// Transmit power, dBm (each cell's when `None`).
+        power_dbm: Option<f64>,
     },
     /// Add a site of three sectors (azimuths 0°, 120°, 240°) copying a cell's settings.
     AddSite {

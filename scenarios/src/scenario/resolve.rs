@@ -10,16 +10,9 @@ use transport::topology::{NodeId, Topology};
 use transport::whatif::{self, Operation as NetOp};
 
 use super::file::{Operation, Scenario};
+use super::names::{Names, Profiles, cell_index};
 use super::plan::{Change, Scheduled, VariantPlan};
 use super::validate::{Span, Validator, parse_instant};
-
-/// What an operation may refer to; `None` where that part of the scenario did not load (its
-/// own diagnostics say why, and names in it are not checked again).
-#[derive(Clone, Copy)]
-struct Names<'a> {
-    inv: Option<&'a Inventory>,
-    topo: Option<&'a Topology>,
-}
 
 impl Validator {
     /// Every variant's timeline, resolved; `None` if any name, time or value is wrong (or the
@@ -29,10 +22,10 @@ impl Validator {
         path: &Path,
         scenario: &Scenario,
         span: Span,
-        inv: Option<&Inventory>,
-        topo: Option<&Topology>,
+        (inv, topo): (Option<&Inventory>, Option<&Topology>),
+        profiles: &Profiles,
     ) -> Option<Vec<VariantPlan>> {
-        let names = Names { inv, topo };
+        let names = Names { inv, topo, profiles };
         let mut seen = BTreeSet::new();
         let mut out = Some(Vec::with_capacity(scenario.variants.len()));
         for (i, var) in scenario.variants.iter().enumerate() {
@@ -239,6 +232,12 @@ impl Validator {
                 })
             }
             Operation::SettlementMode { mode } => Some(Change::SettlementMode(*mode)),
+            Operation::SetElectricalTilt { .. }
+            | Operation::SetBandwidth { .. }
+            | Operation::SetMimoLayers { .. }
+            | Operation::SetPattern { .. }
+            | Operation::SetProfile { .. }
+            | Operation::AddCarrier { .. } => self.ran_operation(path, f, op, n),
             Operation::SetTilt { .. }
             | Operation::SetAzimuth { .. }
             | Operation::SetPower { .. }
@@ -314,8 +313,4 @@ impl Validator {
             }
         }
     }
-}
-
-fn cell_index(inv: &Inventory, id: &str) -> Option<usize> {
-    inv.cells.iter().position(|c| c.id == id)
 }

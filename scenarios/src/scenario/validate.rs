@@ -168,7 +168,10 @@ impl Validator {
             _ => Some(Vec::new()),
         };
 
-        let variants = self.variants(path, &scenario, span, inventory.as_ref(), topology.as_ref());
+        let profiles = self.profiles(path, &scenario.ran);
+        let n_cells = inventory.as_ref().map_or(0, |i| i.cells.len());
+        let parts = (inventory.as_ref(), topology.as_ref());
+        let variants = self.variants(path, &scenario, span, parts, &profiles);
         let topology = topology?;
         let core = topology
             .node_ids()
@@ -190,6 +193,7 @@ impl Validator {
             scene: scene?,
             grid_cell_m: scenario.grid.cell_m,
             coverage,
+            ran: vec![profiles.default; n_cells],
             inventory: inventory?,
             topology,
             homing: homing?,

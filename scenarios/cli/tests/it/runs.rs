@@ -41,7 +41,15 @@ fn a_small_demo_runs_end_to_end() {
         .collect();
     assert_eq!(
         names,
-        ["baseline", "retilt-cluster", "new-site", "rehome-ring", "per-session-settlement"]
+        [
+            "baseline",
+            "retilt-cluster",
+            "new-site",
+            "second-carrier",
+            "firmware-256qam-4x4",
+            "rehome-ring",
+            "per-session-settlement"
+        ]
     );
     assert_eq!(v["out"].as_str().unwrap(), out.to_str().unwrap());
     assert!(out.join("report.html").is_file());
