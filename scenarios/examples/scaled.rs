@@ -287,7 +287,6 @@ mod tests {
             busy_intervals: 1,
             packet_seconds: 0.05,
             backend: radio::Backend::Cpu,
-            ..ReplayOptions::default()
         };
         let report = run(&cfg, opts, &dir).unwrap();
         let text = report.text();
@@ -299,10 +298,10 @@ mod tests {
                 "baseline",
                 "retilt-cluster",
                 "new-site",
-                "second-carrier",
-                "firmware-256qam-4x4",
                 "rehome-ring",
                 "per-session-settlement",
+                "second-carrier",
+                "firmware-256qam-4x4",
                 "tilt-all-4",
                 "tilt-all-10",
                 "power-down",

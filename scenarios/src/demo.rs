@@ -2,9 +2,9 @@
 //! three cells, a backhaul of eight access rings over four aggregation pairs and two core nodes,
 //! a year of hourly traffic with daily, weekly and seasonal shape, growth and a festival, and
 //! settlement load for five roaming partners, a demand density layer (a downtown peak and a station
-//! hot spot); with six variants (a cluster re-tilt, a new site from June, a second carrier on
-//! the busiest site from June, a firmware with 256QAM and 4×4 MIMO from September, an access
-//! ring re-homed to another aggregation pair, per-session settlement).
+//! hot spot); with six variants (a cluster re-tilt, a new site from June, an access ring
+//! re-homed to another aggregation pair, per-session settlement, a second carrier on the
+//! busiest site from June, a firmware with 256QAM and 4×4 MIMO from September).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -404,14 +404,6 @@ records_per_s = 2000.0
 [grid]
 cell_m = {grid}
 
-# A RAN feature profile for the firmware roll-out variant (cells start on the built-in
-# tr36942: the attenuated Shannon bound, one layer).
-[[ran.profiles]]
-name = "nr-256qam-4x4"
-link = "cqi-256qam"
-mimo_layers = 4
-control_overhead = 0.14
-scheduler_efficiency = 0.9
 
 # Re-tilt a cluster of two sites from March.
 [[variant]]
@@ -435,24 +427,6 @@ like = "{like}"
 height_m = 25.0
 node = "{new_node}"
 
-# A second carrier (3.54 GHz, 20 MHz) on every cell of the busiest site, from June.
-[[variant]]
-name = "second-carrier"
-[[variant.at]]
-time = "{june}"
-op = "add-carrier"
-site = "S{busiest:02}"
-freq_hz = 3540000000
-bandwidth_hz = 20000000
-
-# A firmware with 256QAM and four MIMO layers on every cell, from September.
-[[variant]]
-name = "firmware-256qam-4x4"
-[[variant.at]]
-time = "{september}"
-op = "set-profile"
-profile = "nr-256qam-4x4"
-
 # The first access ring moves to another aggregation pair in April.
 [[variant]]
 name = "rehome-ring"
@@ -475,7 +449,41 @@ mode = {{ kind = "per_session", block_interval_s = 2.0, block_capacity = 2000 }}
         grid = cfg.grid_m,
         march = at(60),
         june = at(152),
-        september = at(244),
         like = cell_ids.get(3 * busiest).map_or("", String::as_str),
+    ) + &ran_variants(busiest, &at(152), &at(244))
+}
+
+/// The radio-access variants: a second carrier on the busiest site from June, and a firmware
+/// roll-out from September, with the profile it rolls out.
+fn ran_variants(busiest: usize, june: &str, september: &str) -> String {
+    format!(
+        r#"
+# A RAN feature profile for the firmware roll-out variant (cells start on the built-in
+# tr36942: the attenuated Shannon bound, one layer).
+[[ran.profiles]]
+name = "nr-256qam-4x4"
+link = "cqi-256qam"
+mimo_layers = 4
+control_overhead = 0.14
+scheduler_efficiency = 0.9
+
+# A second carrier (3.54 GHz, 20 MHz) on every cell of the busiest site, from June.
+[[variant]]
+name = "second-carrier"
+[[variant.at]]
+time = "{june}"
+op = "add-carrier"
+site = "S{busiest:02}"
+freq_hz = 3540000000
+bandwidth_hz = 20000000
+
+# A firmware with 256QAM and four MIMO layers on every cell, from September.
+[[variant]]
+name = "firmware-256qam-4x4"
+[[variant.at]]
+time = "{september}"
+op = "set-profile"
+profile = "nr-256qam-4x4"
+"#
     )
 }

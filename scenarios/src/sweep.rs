@@ -16,6 +16,8 @@ pub enum SweepOp {
     SetTilt,
     /// Azimuth, degrees clockwise from north.
     SetAzimuth,
+    /// Electrical tilt, degrees down.
+    SetElectricalTilt,
     /// Transmit power, dBm.
     SetPower,
     /// A traffic factor.
@@ -28,6 +30,7 @@ impl SweepOp {
         match self {
             SweepOp::SetTilt => "tilt",
             SweepOp::SetAzimuth => "azimuth",
+            SweepOp::SetElectricalTilt => "electrical tilt",
             SweepOp::SetPower => "power",
             SweepOp::ScaleTraffic => "traffic ×",
         }
@@ -38,6 +41,7 @@ impl SweepOp {
         match self {
             SweepOp::SetTilt => Change::SetTilt { cells, deg: v },
             SweepOp::SetAzimuth => Change::SetAzimuth { cells, deg: v },
+            SweepOp::SetElectricalTilt => Change::SetElectricalTilt { cells, deg: v },
             SweepOp::SetPower => Change::SetPower { cells, dbm: v },
             SweepOp::ScaleTraffic => {
                 Change::ScaleTraffic { cells, factor: v, growth_per_year: 0.0 }
@@ -47,7 +51,9 @@ impl SweepOp {
 
     /// Whether `v` is a value of the parameter.
     fn allows(self, v: f64) -> bool {
-        v.is_finite() && (self != SweepOp::ScaleTraffic || v >= 0.0)
+        v.is_finite()
+            && (self != SweepOp::ScaleTraffic || v >= 0.0)
+            && (self != SweepOp::SetElectricalTilt || (-30.0..=30.0).contains(&v))
     }
 }
 
@@ -71,7 +77,7 @@ pub fn sweep_plan(
         return Err(ScenarioError::BadOption {
             name: "sweep value",
             value: v.to_string(),
-            expected: "finite (and, for a traffic factor, not negative)",
+            expected: "finite (a traffic factor not negative, an electrical tilt −30 to 30°)",
         });
     }
     let mut swept = plan.clone();
@@ -127,5 +133,12 @@ mod tests {
         assert_eq!(e.to_string(), "unknown cell \"Z-1\"");
         assert!(sweep_plan(&plan, SweepOp::ScaleTraffic, &[-1.0], &[]).is_err());
         assert!(sweep_plan(&plan, SweepOp::SetTilt, &[f64::NAN], &[]).is_err());
+        let e = sweep_plan(&plan, SweepOp::SetElectricalTilt, &[12.0], &ids).unwrap();
+        assert_eq!(e.variants[0].name, "electrical tilt 12");
+        assert_eq!(
+            e.variants[0].timeline[0].change,
+            Change::SetElectricalTilt { cells: vec![1], deg: 12.0 }
+        );
+        assert!(sweep_plan(&plan, SweepOp::SetElectricalTilt, &[45.0], &ids).is_err());
     }
 }

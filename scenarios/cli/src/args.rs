@@ -36,6 +36,8 @@ pub(crate) enum SweepOpArg {
     SetTilt,
     /// Azimuth, degrees.
     SetAzimuth,
+    /// Electrical tilt, degrees (the beam steered, the antenna not moved)
+    SetElectricalTilt,
     /// Transmit power, dBm.
     SetPower,
     /// A traffic factor.

@@ -85,7 +85,6 @@ fn replay(trace: &TraceArgs, busy_intervals: usize, packet_seconds: f64) -> Resu
         busy_intervals,
         packet_seconds,
         backend: backend(trace.backend),
-        ..ReplayOptions::default()
     };
     opts.check()?;
     Ok(opts)
@@ -111,6 +110,7 @@ fn sweep_op(op: SweepOpArg) -> SweepOp {
     match op {
         SweepOpArg::SetTilt => SweepOp::SetTilt,
         SweepOpArg::SetAzimuth => SweepOp::SetAzimuth,
+        SweepOpArg::SetElectricalTilt => SweepOp::SetElectricalTilt,
         SweepOpArg::SetPower => SweepOp::SetPower,
         SweepOpArg::ScaleTraffic => SweepOp::ScaleTraffic,
     }

@@ -538,10 +538,10 @@ mod tests {
             let from_zero = coupling.solve(&demand, &[0.0; 6]);
             let from_one = coupling.solve(&demand, &[1.0; 6]);
             let from_mid = coupling.solve(&demand, &[0.3, 0.9, 0.0, 1.0, 0.5, 0.1]);
-            for c in 0..6 {
-                assert!((from_zero.eta[c] - from_one.eta[c]).abs() < 1e-4, "scale {scale}");
-                assert!((from_zero.eta[c] - from_mid.eta[c]).abs() < 1e-4, "scale {scale}");
-                assert!(from_zero.eta[c] >= previous[c] - 1e-9, "scale {scale}, cell {c}");
+            for (c, &eta) in from_zero.eta.iter().enumerate() {
+                assert!((eta - from_one.eta[c]).abs() < 1e-4, "scale {scale}");
+                assert!((eta - from_mid.eta[c]).abs() < 1e-4, "scale {scale}");
+                assert!(eta >= previous[c] - 1e-9, "scale {scale}, cell {c}");
             }
             previous = from_zero.eta;
         }

@@ -78,10 +78,10 @@ pub fn apply_thresholds(
     nf_db: f64,
 ) {
     for p in points {
-        if let Some(b) = p.best {
-            if !t.covers(&cells[b], f64::from(p.rsrp_dbm), f64::from(p.sinr_db), nf_db) {
-                p.best = None;
-            }
+        if let Some(b) = p.best
+            && !t.covers(&cells[b], f64::from(p.rsrp_dbm), f64::from(p.sinr_db), nf_db)
+        {
+            p.best = None;
         }
     }
 }

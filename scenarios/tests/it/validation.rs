@@ -191,3 +191,107 @@ fn a_broken_demand_density_layer_names_its_line() {
     let d = diagnostics("density-geo", |dir| with_layer(dir, "lat,lon,weight\n48.1,11.5,1\n"));
     has(&d, "density.csv", Some(1), &["origin"]);
 }
+
+/// The small scenario with `extra` appended to its file.
+fn with_text(name: &str, extra: &str) -> std::path::PathBuf {
+    let dir = scratch(name);
+    let path = write_small(&dir);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(extra);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn radio_access_operations_resolve_to_their_cells_profiles_and_patterns() {
+    use scenarios::scenario::Change;
+    let path = with_text(
+        "ran-ops",
+        "\n[[ran.profiles]]\nname = \"fw\"\nlink = \"cqi-256qam\"\nmimo_layers = 4\n\
+         control_overhead = 0.14\nscheduler_efficiency = 0.9\n\
+         \n[[variant]]\nname = \"ran\"\n\
+         [[variant.at]]\nop = \"set-profile\"\nprofile = \"fw\"\n\
+         [[variant.at]]\nop = \"set-electrical-tilt\"\ncells = [\"B-1\"]\ndeg = 9\n\
+         [[variant.at]]\nop = \"set-pattern\"\ncells = [\"A-2\"]\npattern = \"38901-array:10x1:0.5\"\n\
+         [[variant.at]]\nop = \"add-carrier\"\nsite = \"A\"\nfreq_hz = 1.8e9\nbandwidth_hz = 10e6\n",
+    );
+    let plan = validate(&path).unwrap_or_else(|d| panic!("{d:?}"));
+    let t = &plan.variants[2].timeline;
+    match &t[0].change {
+        Change::SetProfile { cells, profile } => {
+            assert_eq!(cells.len(), 6, "no cells: every cell");
+            assert_eq!((profile.mimo_layers, profile.control_overhead), (4, 0.14));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(t[1].change, Change::SetElectricalTilt { cells: vec![3], deg: 9.0 });
+    assert!(matches!(&t[2].change, Change::SetPattern { cells, .. } if cells == &[1]));
+    assert_eq!(
+        t[3].change,
+        Change::AddCarrier {
+            cells: vec![0, 1, 2],
+            freq_hz: 1.8e9,
+            bandwidth_hz: 10e6,
+            power_dbm: None
+        }
+    );
+    assert_eq!(plan.ran[0], radio::kpi::LinkProfile::TR36942, "cells start on the built-in");
+}
+
+#[test]
+fn radio_access_problems_are_named_before_any_work() {
+    let variant = |ops: &str| format!("\n[[variant]]\nname = \"bad\"\n{ops}");
+    let cases: [(&str, String, &[&str]); 7] = [
+        (
+            "unknown-pattern",
+            variant(
+                "[[variant.at]]\nop = \"set-pattern\"\ncells = [\"A-1\"]\npattern = \"yagi\"\n",
+            ),
+            &["pattern \"yagi\""],
+        ),
+        (
+            "zero-rows",
+            variant(
+                "[[variant.at]]\nop = \"set-pattern\"\ncells = [\"A-1\"]\npattern = \"38901-array:0x1\"\n",
+            ),
+            &["38901-array:0x1"],
+        ),
+        (
+            "negative-bandwidth",
+            variant("[[variant.at]]\nop = \"set-bandwidth\"\ncells = [\"A-1\"]\nhz = -20e6\n"),
+            &["bandwidth -20000000 Hz"],
+        ),
+        (
+            "carrier-unknown-site",
+            variant(
+                "[[variant.at]]\nop = \"add-carrier\"\nsite = \"Q\"\nfreq_hz = 1.8e9\nbandwidth_hz = 10e6\n",
+            ),
+            &["unknown site \"Q\""],
+        ),
+        (
+            "profile-without-fields",
+            "\n[[ran.profiles]]\nname = \"fw\"\nlink = \"cqi-256qam\"\n".to_string(),
+            &["toml", "mimo_layers"],
+        ),
+        (
+            "unknown-profile",
+            variant("[[variant.at]]\nop = \"set-profile\"\nprofile = \"fw9\"\n"),
+            &["unknown profile \"fw9\"", "tr36942"],
+        ),
+        (
+            "too-many-layers",
+            variant("[[variant.at]]\nop = \"set-mimo-layers\"\nlayers = 16\n"),
+            &["16 MIMO layers"],
+        ),
+    ];
+    for (name, text, parts) in cases {
+        let d = validate(&with_text(name, &text)).expect_err(name);
+        has(&d, "scenario.toml", None, parts);
+    }
+    // In cells.csv, an unknown pattern or an empty array names its line.
+    for (name, pattern) in [("csv-yagi", "yagi"), ("csv-zero", "38901-array:0x2")] {
+        let d =
+            diagnostics(name, |dir| edit(dir, "cells.csv", ",38901\n", &format!(",{pattern}\n")));
+        has(&d, "cells.csv", None, &[pattern]);
+    }
+}

@@ -45,10 +45,10 @@ fn a_small_demo_runs_end_to_end() {
             "baseline",
             "retilt-cluster",
             "new-site",
+            "rehome-ring",
+            "per-session-settlement",
             "second-carrier",
             "firmware-256qam-4x4",
-            "rehome-ring",
-            "per-session-settlement"
         ]
     );
     assert_eq!(v["out"].as_str().unwrap(), out.to_str().unwrap());
