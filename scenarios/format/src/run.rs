@@ -71,7 +71,7 @@ pub struct VariantSummary {
     #[serde(default)]
     pub coupling_iterations_mean: f64,
     /// Largest residual of the load coupling in any interval (change of a cell's load in its
-    /// last iteration; the solver stops below 1e-5).
+    /// last iteration; the solver stops below 1e-4).
     #[serde(default)]
     pub coupling_residual_max: f64,
 }

@@ -36,7 +36,7 @@ use super::serving::PointServing;
 /// Groups a cell's served points are summarised into.
 pub const GROUPS_PER_CELL: usize = 16;
 /// Largest change of any cell's load between two iterations at which the iteration stops.
-pub const TOLERANCE: f64 = 1e-5;
+pub const TOLERANCE: f64 = 1e-4;
 /// Iterations after which the solver stops even if the tolerance is not met (the residual then
 /// says how far it is; the replay reports the largest).
 pub const MAX_ITERATIONS: u32 = 500;
@@ -509,8 +509,8 @@ mod tests {
             if g(mid) < 0.0 { lo = mid } else { hi = mid }
         }
         let sol = coupling.solve(&[d0, d1], &[0.0, 0.0]);
-        assert!((sol.eta[0] - lo).abs() < 1e-4, "{} vs {lo}", sol.eta[0]);
-        assert!((sol.eta[1] - f1(lo)).abs() < 1e-4, "{} vs {}", sol.eta[1], f1(lo));
+        assert!((sol.eta[0] - lo).abs() < 1e-3, "{} vs {lo}", sol.eta[0]);
+        assert!((sol.eta[1] - f1(lo)).abs() < 1e-3, "{} vs {}", sol.eta[1], f1(lo));
         assert!(sol.residual <= TOLERANCE && sol.iterations < 50, "{sol:?}");
         assert!(sol.eta[0] > 0.2 && sol.eta[1] > 0.2, "a case where the coupling matters: {sol:?}");
     }
@@ -539,8 +539,8 @@ mod tests {
             let from_one = coupling.solve(&demand, &[1.0; 6]);
             let from_mid = coupling.solve(&demand, &[0.3, 0.9, 0.0, 1.0, 0.5, 0.1]);
             for (c, &eta) in from_zero.eta.iter().enumerate() {
-                assert!((eta - from_one.eta[c]).abs() < 1e-4, "scale {scale}");
-                assert!((eta - from_mid.eta[c]).abs() < 1e-4, "scale {scale}");
+                assert!((eta - from_one.eta[c]).abs() < 1e-3, "scale {scale}");
+                assert!((eta - from_mid.eta[c]).abs() < 1e-3, "scale {scale}");
                 assert!(eta >= previous[c] - 1e-9, "scale {scale}, cell {c}");
             }
             previous = from_zero.eta;
@@ -625,7 +625,7 @@ mod tests {
         assert_eq!(sol.eta[0], sol.eta[2], "a sector's carriers run at one load");
         // The sector carries its traffic on the sum of its carriers' capacities.
         let total = sol.capacity_bps[0] + sol.capacity_bps[2];
-        assert!((sol.eta[0] - (60e6 / total).min(1.0)).abs() < 1e-4, "{sol:?}");
+        assert!((sol.eta[0] - (60e6 / total).min(1.0)).abs() < 1e-3, "{sol:?}");
         // Without the second carrier the same traffic loads the sector more.
         let alone =
             CellsView { cells: &cells[..2], maps: &maps[..2], ran: &ran[..2], sector_of: &[0, 1] };

@@ -159,7 +159,7 @@ pub(super) const HEADERS: [&str; 13] = [
     "settlement p50 h",
     "p99 h",
     "backlog max",
-    "|ΔRSRP| touched",
+    "RSRP moved",
 ];
 
 /// One variant's summary cells, formatted as the table shows them (`name` as given).
