@@ -129,12 +129,32 @@ pub struct RunGeometry<'a> {
     pub scene: Option<&'a Scene>,
 }
 
+/// The baseline's interval loads, which a variant reuses for as long as its network and traffic
+/// are still the baseline's (the load coupling is most of a replay's per-interval work).
+struct SharedLoads {
+    /// `(first interval, end, what the load stage depends on)` of each baseline state.
+    states: Vec<(usize, usize, String)>,
+    /// Per interval.
+    loads: Vec<load::IntervalLoad>,
+    /// Per interval, the coupling's loads after it: where a variant that stops being the
+    /// baseline's continues from, exactly as if it had computed the intervals before itself.
+    warm: Vec<load::WarmStart>,
+}
+
+impl SharedLoads {
+    /// Whether intervals `from..end` of a state described by `descriptor` are the baseline's.
+    fn covers(&self, from: usize, end: usize, descriptor: &str) -> bool {
+        self.states.iter().any(|(f, e, d)| *f <= from && end <= *e && d == descriptor)
+    }
+}
+
 /// The world shared by all variants: scene, grid, tracer, coverage cache and the baseline's
 /// traffic placement.
 pub struct Replayer<'a> {
     plan: &'a Plan,
     radio: maps::RadioModel,
     baseline: OnceLock<Arc<Baseline>>,
+    baseline_loads: OnceLock<Arc<SharedLoads>>,
     kpi: KpiConfig,
     opts: ReplayOptions,
     core: NodeId,
@@ -159,6 +179,7 @@ impl<'a> Replayer<'a> {
             plan,
             radio,
             baseline: OnceLock::new(),
+            baseline_loads: OnceLock::new(),
             kpi: KpiConfig {
                 interference_load: plan.coverage.interference_load,
                 ..KpiConfig::default()
@@ -302,11 +323,18 @@ impl<'a> Replayer<'a> {
         let mut snapshots = Vec::new();
         // The coupling's loads, carried from interval to interval (and state to state).
         let mut warm = load::WarmStart::default();
+        // A variant reuses the baseline's loads while it is still the baseline's network.
+        let shared = variant.and(self.baseline_loads.get().cloned());
+        let mut still_baseline = shared.is_some();
+        let mut own = SharedLoads { states: Vec::new(), loads: Vec::new(), warm: Vec::new() };
         for (si, state) in states.iter().enumerate() {
             let end = states.get(si + 1).map_or(intervals, |s| s.from);
             if state.from >= end {
                 continue;
             }
+            let descriptor = state.load_descriptor();
+            still_baseline = still_baseline
+                && shared.as_ref().is_some_and(|s| s.covers(state.from, end, &descriptor));
             let serving = self.serving(state)?;
             let maps = self.radio.maps_of(&state.cells, &state.active)?;
             let view = coupling::CellsView {
@@ -324,11 +352,25 @@ impl<'a> Replayer<'a> {
                 if self.interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
                     return Err(ScenarioError::Interrupted);
                 }
-                let cells = load::interval_load(&load, state, &base, k, interval_s, &mut warm);
+                let cells = match &shared {
+                    Some(s) if still_baseline => s.loads[k].clone(),
+                    _ => load::interval_load(&load, state, &base, k, interval_s, &mut warm),
+                };
                 let links = backhaul.allocate(&cells.site_bps)?;
                 rec.record(k, si, load.coverage, &cells, &links);
+                if variant.is_none() {
+                    own.loads.push(cells);
+                    own.warm.push(warm.clone());
+                }
             }
+            if let (Some(s), true) = (&shared, still_baseline) {
+                warm = s.warm[end - 1].clone();
+            }
+            own.states.push((state.from, end, descriptor));
             progress((end - state.from) as u64);
+        }
+        if variant.is_none() && own.loads.len() == intervals {
+            let _ = self.baseline_loads.set(Arc::new(own));
         }
         let run = backhaul::PacketRun {
             seconds: self.opts.packet_seconds,
@@ -362,8 +404,14 @@ impl<'a> Replayer<'a> {
     ) -> Result<Vec<VariantResult>, ScenarioError> {
         let jobs: Vec<Option<usize>> =
             std::iter::once(None).chain((0..self.plan.variants.len()).map(Some)).collect();
-        // What every variant shares is built first, so that the variants do not all build it.
+        // What every variant shares is built first, so that the variants do not all build it;
+        // the baseline's replay too, whose interval loads the variants reuse until they differ.
         self.baseline()?;
-        jobs.par_iter().map(|&v| self.run_variant(v, progress)).collect()
+        let first = self.run_variant(None, progress)?;
+        let rest: Vec<VariantResult> = jobs[1..]
+            .par_iter()
+            .map(|&v| self.run_variant(v, progress))
+            .collect::<Result<_, _>>()?;
+        Ok(std::iter::once(first).chain(rest).collect())
     }
 }

@@ -95,6 +95,15 @@ impl State {
             .product()
     }
 
+    /// Everything the cell-load stage of an interval depends on in this state, as text: two
+    /// states with the same descriptor load their cells the same way in the same interval.
+    pub fn load_descriptor(&self) -> String {
+        format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            self.cells, self.active, self.ran, self.sector_of, self.site_of, self.scale
+        )
+    }
+
     /// Indices of the links (in the topology's order) down in this state: failed, or with a
     /// failed end node.
     pub fn links_down(&self) -> Vec<usize> {

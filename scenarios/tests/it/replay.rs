@@ -33,6 +33,10 @@ fn one_thread_and_many_give_the_same_results() {
     // Before the re-tilt (noon of the first day) the variant is the baseline.
     let n = base.cells.len();
     assert_eq!(base.cell_kpis[..12 * n], retilt.cell_kpis[..12 * n]);
+    // A variant replayed alone (computing the baseline's intervals itself) equals the same
+    // variant after the baseline, whose interval loads it reuses until the re-tilt.
+    let alone = Replayer::new(&plan, opts(), None).unwrap().run_variant(Some(0), &|_| {}).unwrap();
+    assert_eq!(&alone, retilt);
 }
 
 /// Checks, interval by interval, that the traffic the cells are offered plus the traffic at
