@@ -314,10 +314,29 @@ impl Validator {
             &["home_carrier", "visited_carrier", "service", "price_per_unit", "currency"],
         )?;
         let before = self.diags.len();
+        if rows.is_empty() {
+            self.push(path, None, "rate cards", "the file has a header but no rate card");
+            return None;
+        }
         let mut out = Vec::new();
+        // The line each (home, visited, service) was first priced on: a second card for the
+        // same pair and service would silently win.
+        let mut first: BTreeMap<(String, String, Service), usize> = BTreeMap::new();
         for (line, rec) in &rows {
             let get = |c: &str| rec.get(h[c]).unwrap_or("").to_string();
             let service = Service::parse(&get("service"));
+            if let Some(service) = service {
+                let key = (get("home_carrier"), get("visited_carrier"), service);
+                if let Some(earlier) = first.get(&key) {
+                    let (home, visited, name) = (&key.0, &key.1, service.name());
+                    let msg = format!(
+                        "a second rate card for {home} → {visited} {name} (the first is on line {earlier})"
+                    );
+                    self.push(path, Some(*line), "rate card", msg);
+                } else {
+                    first.insert(key, *line);
+                }
+            }
             if service.is_none() {
                 self.push(
                     path,

@@ -124,6 +124,18 @@ fn unknown_ids_bad_numbers_and_overlaps_name_their_line() {
         edit(dir, "traffic.csv", "2024-03-31T01:00:00Z,A-1,1000000000,200000000,10\n", "")
     });
     has(&d, "traffic.csv", None, &["cell \"A-1\" has a gap", "1 intervals", "2024-03-31T01:00:00"]);
+    let d = diagnostics("duplicate-card", |dir| {
+        let text = std::fs::read_to_string(dir.join("rate_cards.csv")).unwrap();
+        let second = text.lines().nth(1).unwrap().replace(",0.", ",9.");
+        std::fs::write(dir.join("rate_cards.csv"), format!("{text}{second}\n")).unwrap();
+    });
+    has(&d, "rate_cards.csv", None, &["a second rate card for", "the first is on line 2"]);
+    let d = diagnostics("header-only-cards", |dir| {
+        let text = std::fs::read_to_string(dir.join("rate_cards.csv")).unwrap();
+        let header = text.lines().next().unwrap().to_string();
+        std::fs::write(dir.join("rate_cards.csv"), format!("{header}\n")).unwrap();
+    });
+    has(&d, "rate_cards.csv", None, &["header but no rate card"]);
     let d = diagnostics("homed-nowhere", |dir| edit(dir, "homing.csv", "B,AGG2", "B,AGG9"));
     has(&d, "homing.csv", Some(3), &["\"AGG9\", which the topology lacks"]);
 }
