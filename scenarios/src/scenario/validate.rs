@@ -217,14 +217,39 @@ impl Validator {
                 return None;
             }
         };
-        match toml::from_str(&text) {
-            Ok(s) => Some(s),
+        match toml::from_str::<Scenario>(&text) {
+            Ok(s) => {
+                self.unknown_keys(path, &text, &s);
+                Some(s)
+            }
             Err(e) => {
                 let line =
                     e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
                 self.push(path, line, "toml", e.message().to_string());
                 None
             }
+        }
+    }
+
+    /// Keys the file has that the scenario did not take (inside operation tables and
+    /// `[settlement]`, where serde's flattening and tags cannot refuse them): every key of the
+    /// file must come back when the parsed scenario is written out again.
+    fn unknown_keys(&mut self, path: &Path, text: &str, scenario: &Scenario) {
+        let (Ok(raw), Ok(parsed)) =
+            (toml::from_str::<toml::Table>(text), toml::Table::try_from(scenario))
+        else {
+            return;
+        };
+        let mut unknown = Vec::new();
+        extra_keys(&raw, &parsed, "", &mut unknown);
+        for key in unknown {
+            let name = key.rsplit(['.', ']']).next().unwrap_or(&key).to_string();
+            let line = text.lines().position(|l| {
+                l.trim_start()
+                    .strip_prefix(name.as_str())
+                    .is_some_and(|r| r.trim_start().starts_with('='))
+            });
+            self.push(path, line.map(|l| l + 1), &key, format!("unknown key \"{name}\""));
         }
     }
 
@@ -324,5 +349,26 @@ impl Validator {
             );
         }
         Some(model)
+    }
+}
+
+/// The keys of `raw` (with their dotted paths under `at`) that `parsed` lacks, in tables and
+/// arrays of tables alike.
+fn extra_keys(raw: &toml::Table, parsed: &toml::Table, at: &str, out: &mut Vec<String>) {
+    use toml::Value;
+    for (key, value) in raw {
+        let here = if at.is_empty() { key.clone() } else { format!("{at}.{key}") };
+        match (value, parsed.get(key)) {
+            (_, None) => out.push(here),
+            (Value::Table(r), Some(Value::Table(p))) => extra_keys(r, p, &here, out),
+            (Value::Array(r), Some(Value::Array(p))) => {
+                for (i, (r, p)) in r.iter().zip(p).enumerate() {
+                    if let (Value::Table(r), Value::Table(p)) = (r, p) {
+                        extra_keys(r, p, &format!("{here}[{i}]"), out);
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 }

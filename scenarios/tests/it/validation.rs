@@ -154,6 +154,15 @@ fn scenario_file_problems() {
         edit(dir, "scenario.toml", "seed = 7", "seed = 7\ncolour = \"blue\"")
     });
     has(&d, "scenario.toml", Some(4), &["toml", "colour"]);
+    // A misspelt key inside an operation or the settlement table is not silently ignored.
+    let d = diagnostics("op-typo", |dir| {
+        edit(dir, "scenario.toml", "deg = 6.0", "degrees = 6.0\ndeg = 6.0")
+    });
+    has(&d, "scenario.toml", None, &["variant[0].at[0].degrees", "unknown key \"degrees\""]);
+    let d = diagnostics("settlement-typo", |dir| {
+        edit(dir, "scenario.toml", "[settlement]\n", "[settlement]\nrecords_per_sec = 5\n")
+    });
+    has(&d, "scenario.toml", None, &["settlement.records_per_sec"]);
     let d = diagnostics("bad-window", |dir| {
         edit(dir, "scenario.toml", "start = \"2024", "start = \"yesterday")
     });
