@@ -253,6 +253,7 @@
 
 pub mod dist;
 pub mod engine;
+pub mod error_text;
 pub mod geo;
 pub mod models;
 pub mod queue;

@@ -8,25 +8,9 @@
 //! operating system's reason: callers print errors both ways (`{}` for a validation diagnostic, a
 //! walk down the source chain in the command line), and either way each part is printed once.
 
-use std::error::Error;
 use std::path::PathBuf;
 
-/// `e` followed by its causes, joined by ": " as a chain-walking printer joins them. A cause
-/// whose text its parent's message already ends with is not repeated (quick-xml's errors, for
-/// one, print their inner error and also return it as their source).
-fn with_causes(e: &(dyn Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let more = c.to_string();
-        if !text.ends_with(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        cause = c.source();
-    }
-    text
-}
+use sim_core::error_text::with_causes;
 
 /// Why a topology could not be read or built.
 #[derive(Debug, thiserror::Error)]
