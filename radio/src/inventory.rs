@@ -15,6 +15,7 @@ use sim_core::geo::{Enu, GeoPoint, LocalFrame};
 use crate::antenna::{Antenna, DEFAULT_MACRO_SPEC, Orientation, Pattern, Polarization};
 use crate::cell::Cell;
 use crate::geometry::vec3;
+use crate::limits::{self, Limit};
 
 /// Why an inventory could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -159,8 +160,29 @@ impl Table {
         }
     }
 
-    fn need(&self, line: usize, row: &csv::StringRecord, col: &str) -> Result<f64, InventoryError> {
-        self.num(line, row, col)?.ok_or_else(|| self.err(line, format!("column {col} is empty")))
+    /// `col`'s value checked against its physical range (absent: `None`).
+    fn within(
+        &self,
+        line: usize,
+        row: &csv::StringRecord,
+        col: &str,
+        limit: &Limit,
+    ) -> Result<Option<f64>, InventoryError> {
+        self.num(line, row, col)?
+            .map(|v| limit.check(v).map_err(|e| self.err(line, format!("column {col}: {e}"))))
+            .transpose()
+    }
+
+    /// A required column's value checked against its physical range.
+    fn need_within(
+        &self,
+        line: usize,
+        row: &csv::StringRecord,
+        col: &str,
+        limit: &Limit,
+    ) -> Result<f64, InventoryError> {
+        self.within(line, row, col, limit)?
+            .ok_or_else(|| self.err(line, format!("column {col} is empty")))
     }
 }
 
@@ -186,13 +208,13 @@ pub fn load(
         if sites.iter().any(|s| s.id == id) {
             return Err(st.err(line, format!("site {id} appears twice")));
         }
-        let height_m = st.need(line, row, "height_m")?;
-        if height_m < 0.0 {
-            return Err(st.err(line, format!("site {id}: height_m {height_m} is negative")));
-        }
-        let ground_m = st.num(line, row, "ground_m")?.unwrap_or(0.0);
+        let height_m = st.need_within(line, row, "height_m", &limits::HEIGHT_M)?;
+        let ground_m = st.within(line, row, "ground_m", &limits::GROUND_M)?.unwrap_or(0.0);
         let (lat, lon) = (st.num(line, row, "lat")?, st.num(line, row, "lon")?);
-        let (x, y) = (st.num(line, row, "x_m")?, st.num(line, row, "y_m")?);
+        let (x, y) = (
+            st.within(line, row, "x_m", &limits::COORDINATE_M)?,
+            st.within(line, row, "y_m", &limits::COORDINATE_M)?,
+        );
         let (lat_lon, x_m, y_m) = match (lat, lon, x, y) {
             (Some(lat), Some(lon), _, _) => {
                 let p = GeoPoint::new(lat, lon, 0.0)
@@ -210,6 +232,11 @@ pub fn load(
                     }
                 };
                 let Enu { east_m, north_m, .. } = f.to_enu(&p);
+                for v in [east_m, north_m] {
+                    limits::COORDINATE_M.check(v).map_err(|e| {
+                        st.err(line, format!("site {id}: lat/lon lie too far from the origin: {e}"))
+                    })?;
+                }
                 (Some((lat, lon)), east_m, north_m)
             }
             (_, _, Some(x), Some(y)) => (None, x, y),
@@ -256,28 +283,28 @@ pub fn load(
         let pattern = Pattern::from_spec(&pattern_name, folder)
             .map_err(|e| ct.err(line, format!("cell {id}: pattern \"{pattern_name}\": {e}")))?;
         let orientation = Orientation {
-            azimuth_deg: ct.need(line, row, "azimuth_deg")?,
-            mech_tilt_deg: ct.need(line, row, "mech_tilt_deg")?,
-            elec_tilt_deg: ct.need(line, row, "elec_tilt_deg")?,
+            azimuth_deg: ct.need_within(line, row, "azimuth_deg", &limits::AZIMUTH_DEG)?,
+            mech_tilt_deg: ct.need_within(line, row, "mech_tilt_deg", &limits::TILT_DEG)?,
+            elec_tilt_deg: ct.need_within(
+                line,
+                row,
+                "elec_tilt_deg",
+                &limits::ELECTRICAL_TILT_DEG,
+            )?,
         };
         let antenna = Antenna::new(pattern, Polarization::Vertical, orientation)
             .map_err(|e| ct.err(line, format!("cell {id}: {e}")))?;
-        let height = ct.num(line, row, "height_m")?.unwrap_or(site.height_m);
+        let height = ct.within(line, row, "height_m", &limits::HEIGHT_M)?.unwrap_or(site.height_m);
         let cell = Cell {
             id: id.clone(),
             site_id: site.id.clone(),
             position: vec3(site.x_m, site.y_m, site.ground_m + height),
             antenna,
-            tx_power_dbm: ct.need(line, row, "tx_power_dbm")?,
-            freq_hz: ct.need(line, row, "freq_hz")?,
-            bandwidth_hz: ct.need(line, row, "bandwidth_hz")?,
-            subcarrier_spacing_hz: ct.num(line, row, "scs_hz")?.unwrap_or(30e3),
+            tx_power_dbm: ct.need_within(line, row, "tx_power_dbm", &limits::TX_POWER_DBM)?,
+            freq_hz: ct.need_within(line, row, "freq_hz", &limits::FREQ_HZ)?,
+            bandwidth_hz: ct.need_within(line, row, "bandwidth_hz", &limits::BANDWIDTH_HZ)?,
+            subcarrier_spacing_hz: ct.within(line, row, "scs_hz", &limits::SCS_HZ)?.unwrap_or(30e3),
         };
-        if !(cell.freq_hz > 0.0 && cell.bandwidth_hz > 0.0 && cell.subcarrier_spacing_hz > 0.0) {
-            return Err(
-                ct.err(line, format!("cell {id}: freq_hz, bandwidth_hz and scs_hz must be > 0"))
-            );
-        }
         cells.push(cell);
         patterns.push(pattern_name);
     }

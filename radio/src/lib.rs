@@ -72,6 +72,7 @@ pub mod gpu;
 pub mod grid;
 pub mod inventory;
 pub mod kpi;
+pub mod limits;
 pub mod material;
 pub mod propagation;
 pub mod scene;

@@ -166,6 +166,23 @@ pub enum ScenarioError {
     /// The built-in demo could not be generated.
     #[error("the demo scenario: {0}")]
     Demo(String),
+    /// An interval whose offered traffic is neither carried nor counted unserved (a replay
+    /// invariant; inputs inside their documented ranges cannot break it).
+    #[error(
+        "{variant}, interval {interval}: {offered} bytes offered, {carried} carried and {unserved} unserved do not add up"
+    )]
+    Unaccounted {
+        /// The variant.
+        variant: String,
+        /// The interval.
+        interval: usize,
+        /// Bytes offered.
+        offered: f64,
+        /// Bytes carried.
+        carried: f64,
+        /// Bytes not served.
+        unserved: f64,
+    },
     /// Stopped by the user (Ctrl-C); nothing was written.
     #[error("interrupted")]
     Interrupted,

@@ -50,6 +50,9 @@ pub struct SettlementSummary {
     pub latency_p99_s: f64,
     /// Largest backlog, records.
     pub backlog_max: u64,
+    /// The log's last hash (its seal's head): kept apart from the log, it lets
+    /// `twin settle verify --head` catch a log rewritten as a whole.
+    pub log_head: String,
 }
 
 impl SettlementRun {
@@ -65,6 +68,7 @@ impl SettlementRun {
             latency_p50_s: self.system.latency_p50_s,
             latency_p99_s: self.system.latency_p99_s,
             backlog_max: self.system.backlog_max,
+            log_head: crate::settlement::seal(&self.log).head,
         }
     }
 }

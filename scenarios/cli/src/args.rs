@@ -220,10 +220,14 @@ pub(crate) enum SettleCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Check a statement log's hash chain (exit 3 at the first statement that does not verify).
+    /// Check a statement log's hash chain and seal (exit 3 at the first line that does not verify).
     Verify {
         /// The log (`statements.jsonl`).
         log: PathBuf,
+        /// The head `settle run` printed (the last statement's hash), kept apart from the log:
+        /// the log must end in it.
+        #[arg(long, value_parser = parse_head)]
+        head: Option<String>,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
@@ -275,4 +279,14 @@ pub(crate) struct CalibrateArgs {
     /// Print the evaluation as JSON.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// A log head: 64 hexadecimal digits.
+fn parse_head(s: &str) -> Result<String, String> {
+    let h = s.trim().to_ascii_lowercase();
+    if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(h)
+    } else {
+        Err(format!("\"{s}\" is not a SHA-256 hash (64 hexadecimal digits)"))
+    }
 }

@@ -65,6 +65,7 @@ pub(crate) enum Config {
     },
     SettleVerify {
         log: PathBuf,
+        head: Option<String>,
         json: bool,
     },
 }
@@ -173,8 +174,8 @@ impl Config {
             Command::Settle { command: SettleCommand::Run { scenario, out, json } } => {
                 Config::SettleRun { scenario, out, json }
             }
-            Command::Settle { command: SettleCommand::Verify { log, json } } => {
-                Config::SettleVerify { log, json }
+            Command::Settle { command: SettleCommand::Verify { log, head, json } } => {
+                Config::SettleVerify { log, head, json }
             }
         })
     }

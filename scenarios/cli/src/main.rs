@@ -239,17 +239,40 @@ fn settle_run(scenario: &Path, out: &Path, json: bool) -> Result<ExitCode> {
             s.backlog_max,
             out.display()
         );
+        println!(
+            "log head {} (keep it apart from the log: `twin settle verify --head` checks it)",
+            s.log_head
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn settle_verify(log: &Path, json: bool) -> Result<ExitCode> {
-    match scenarios::settlement::verify_log(log) {
-        Ok(n) => {
+fn settle_verify(log: &Path, head: Option<&str>, json: bool) -> Result<ExitCode> {
+    let verified = scenarios::settlement::verify_log(log).and_then(|seal| match head {
+        Some(h) if h != seal.head => Err(scenarios::settlement::SettlementError::Tampered {
+            path: log.to_path_buf(),
+            line: seal.statements as usize + 1,
+            reason: format!(
+                "the log ends in {} where --head expects {h} (rewritten or replaced)",
+                seal.head
+            ),
+        }),
+        _ => Ok(seal),
+    });
+    match verified {
+        Ok(seal) => {
+            let n = seal.statements;
             if json {
-                println!("{}", serde_json::json!({ "verified": true, "statements": n }));
+                println!(
+                    "{}",
+                    serde_json::json!({ "verified": true, "statements": n, "head": seal.head })
+                );
             } else {
-                println!("{}: {n} statements, hash chain intact", log.display());
+                println!(
+                    "{}: {n} statements, hash chain and seal intact, head {}",
+                    log.display(),
+                    seal.head
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -295,7 +318,7 @@ fn dispatch(config: Config) -> Result<ExitCode> {
         }
         Config::Calibrate(a) => calibrate::calibrate(a),
         Config::SettleRun { scenario, out, json } => settle_run(&scenario, &out, json),
-        Config::SettleVerify { log, json } => settle_verify(&log, json),
+        Config::SettleVerify { log, head, json } => settle_verify(&log, head.as_deref(), json),
     }
 }
 

@@ -251,6 +251,7 @@ mod tests {
             offered_bytes: 10.0,
             uncovered_bytes: k,
             unserved_bytes: 2.0 * k,
+            carried_bytes: 10.0 - 2.0 * k,
             prb_util_mean: 0.1 * k,
             prb_util_max: 0.2 * k,
             sinr_mean_db: 10.0 - k,

@@ -109,6 +109,8 @@ pub struct IntervalLoad {
     pub uncovered_bytes: f64,
     /// Bytes not served: uncovered, or above a cell's capacity.
     pub unserved_bytes: f64,
+    /// Bytes the cells carried (their offered traffic up to their capacity).
+    pub carried_bytes: f64,
     /// Mean PRB utilisation of the active cells (each capped at 10).
     pub prb_util_mean: f64,
     /// Highest PRB utilisation of an active cell (capped at 10).
@@ -123,6 +125,13 @@ pub struct IntervalLoad {
 }
 
 impl IntervalLoad {
+    /// Whether every offered byte is either carried or counted unserved (to a relative 1e-9):
+    /// the replay refuses an interval where traffic vanished or appeared.
+    pub fn accounts_for_its_traffic(&self) -> bool {
+        let tol = 1e-9 * self.offered_bytes.abs().max(1.0);
+        (self.carried_bytes + self.unserved_bytes - self.offered_bytes).abs() <= tol
+    }
+
     /// Unserved over offered downlink traffic (0 when nothing is offered).
     pub fn unserved_share(&self) -> f64 {
         if self.offered_bytes > 0.0 { self.unserved_bytes / self.offered_bytes } else { 0.0 }
@@ -170,6 +179,7 @@ pub fn interval_load(
     let mut site_bps = vec![0.0f64; state.homing.len()];
     let mut cells = Vec::with_capacity(n_cells);
     let mut unserved = offered.uncovered;
+    let mut carried_sum = 0.0f64;
     let (mut util_sum, mut util_max, mut n_active) = (0.0f64, 0.0f64, 0usize);
     let (mut sinr_sum, mut sinr_w, mut sinr_plain, mut sinr_n) = (0.0, 0.0, 0.0, 0.0);
     for c in 0..n_cells {
@@ -185,6 +195,7 @@ pub fn interval_load(
         let over = (dl - cap_bytes).max(0.0);
         unserved += over;
         let carried = dl - over;
+        carried_sum += carried;
         let carried_ul = if dl > 0.0 { ul * carried / dl } else { ul };
         site_bps[state.site_of[c]] += (carried + carried_ul) * 8.0 / interval_s;
         if state.active[c] {
@@ -205,6 +216,7 @@ pub fn interval_load(
         offered_bytes: offered.total,
         uncovered_bytes: offered.uncovered,
         unserved_bytes: unserved,
+        carried_bytes: carried_sum,
         prb_util_mean: util_sum / n_active.max(1) as f64,
         prb_util_max: util_max,
         sinr_mean_db: if sinr_w > 0.0 {
@@ -325,6 +337,11 @@ mod tests {
         let load = StateLoad::new(&serving, &base, coupling, 2, &[true; 3]);
         let mut warm = WarmStart::default();
         let l = interval_load(&load, &state, &base, 0, 3600.0, &mut warm);
+        assert!(l.accounts_for_its_traffic());
+        let lost = IntervalLoad { carried_bytes: l.carried_bytes * 0.5, ..l.clone() };
+        assert!(!lost.accounts_for_its_traffic(), "traffic that vanished");
+        let nan = IntervalLoad { unserved_bytes: f64::NAN, ..l.clone() };
+        assert!(!nan.accounts_for_its_traffic(), "a NaN account");
         assert_eq!(warm.eta[0], 1.0, "the loads the next interval starts from");
         assert!((warm.eta[1] - 5e8 / (1e9 * 450.0)).abs() < 1e-12);
         // The next interval starts from them scaled by the change in traffic.

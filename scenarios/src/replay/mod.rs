@@ -356,6 +356,15 @@ impl<'a> Replayer<'a> {
                     Some(s) if still_baseline => s.loads[k].clone(),
                     _ => load::interval_load(&load, state, &base, k, interval_s, &mut warm),
                 };
+                if !cells.accounts_for_its_traffic() {
+                    return Err(ScenarioError::Unaccounted {
+                        variant: name.clone(),
+                        interval: k,
+                        offered: cells.offered_bytes,
+                        carried: cells.carried_bytes,
+                        unserved: cells.unserved_bytes,
+                    });
+                }
                 let links = backhaul.allocate(&cells.site_bps)?;
                 rec.record(k, si, load.coverage, &cells, &links);
                 if variant.is_none() {

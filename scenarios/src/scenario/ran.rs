@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use radio::kpi::{CqiTable, LinkProfile, SpectralEfficiency, cqi_table1_thresholds_db};
+use radio::limits;
 
 use super::file::{LinkKind, Operation, ProfileSpec, RanSpec};
 use super::names::{Names, Profiles, cell_index};
@@ -94,11 +95,8 @@ impl Validator {
         match op {
             Operation::SetElectricalTilt { cells, deg } => {
                 let cells = self.cells(path, f, n, cells);
-                if !(-30.0..=30.0).contains(deg) {
-                    self.push(path, None, f, format!("electrical tilt {deg}° must be −30 to 30"));
-                    return None;
-                }
-                Some(Change::SetElectricalTilt { cells: cells?, deg: *deg })
+                let deg = self.within(path, f, *deg, &limits::ELECTRICAL_TILT_DEG)?;
+                Some(Change::SetElectricalTilt { cells: cells?, deg })
             }
             Operation::SetBandwidth { cells, hz } => {
                 let cells = self.cells(path, f, n, cells);
@@ -180,11 +178,7 @@ impl Validator {
 
     /// Whether `hz` is a channel bandwidth (pushed if not).
     fn bandwidth(&mut self, path: &Path, f: &str, hz: f64) -> Option<()> {
-        if hz.is_finite() && (180e3..=400e6).contains(&hz) {
-            return Some(());
-        }
-        self.push(path, None, f, format!("bandwidth {hz} Hz must lie in 180 kHz to 400 MHz"));
-        None
+        self.within(path, f, hz, &limits::BANDWIDTH_HZ).map(|_| ())
     }
 
     /// `add-carrier` on a site's cells or the cells named.
@@ -200,18 +194,9 @@ impl Validator {
         power_dbm: Option<f64>,
     ) -> Option<Change> {
         let mut ok = self.bandwidth(path, f, bandwidth_hz).is_some();
-        if !(freq_hz.is_finite() && (400e6..=100e9).contains(&freq_hz)) {
-            self.push(
-                path,
-                None,
-                f,
-                format!("frequency {freq_hz} Hz must lie in 400 MHz to 100 GHz"),
-            );
-            ok = false;
-        }
-        if power_dbm.is_some_and(|p| !(-30.0..=80.0).contains(&p)) {
-            self.push(path, None, f, "power must lie in −30 to 80 dBm");
-            ok = false;
+        ok &= self.within(path, f, freq_hz, &limits::FREQ_HZ).is_some();
+        if let Some(p) = power_dbm {
+            ok &= self.within(path, f, p, &limits::TX_POWER_DBM).is_some();
         }
         let inv = n.inv?;
         let mut cells = match site {

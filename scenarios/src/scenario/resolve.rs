@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use radio::inventory::Inventory;
+use radio::limits::{self, Limit};
 use transport::topology::{NodeId, Topology};
 use transport::whatif::{self, Operation as NetOp};
 
@@ -132,12 +133,11 @@ impl Validator {
         match op {
             Operation::SetTilt { cells: ids, deg } | Operation::SetAzimuth { cells: ids, deg } => {
                 let c = cells(ids, &mut unknown);
-                if !deg.is_finite() {
-                    unknown("angle", &deg.to_string());
-                    return None;
-                }
-                let (cells, deg) = (c?, *deg);
-                Some(if matches!(op, Operation::SetTilt { .. }) {
+                let tilt = matches!(op, Operation::SetTilt { .. });
+                let limit = if tilt { &limits::TILT_DEG } else { &limits::AZIMUTH_DEG };
+                let deg = self.within(path, f, *deg, limit)?;
+                let cells = c?;
+                Some(if tilt {
                     Change::SetTilt { cells, deg }
                 } else {
                     Change::SetAzimuth { cells, deg }
@@ -145,11 +145,8 @@ impl Validator {
             }
             Operation::SetPower { cells: ids, dbm } => {
                 let c = cells(ids, &mut unknown);
-                if !dbm.is_finite() {
-                    unknown("power", &dbm.to_string());
-                    return None;
-                }
-                Some(Change::SetPower { cells: c?, dbm: *dbm })
+                let dbm = self.within(path, f, *dbm, &limits::TX_POWER_DBM)?;
+                Some(Change::SetPower { cells: c?, dbm })
             }
             Operation::ScaleTraffic { cells: ids, factor, growth_per_year } => {
                 let c = cells(ids, &mut unknown);
@@ -265,12 +262,13 @@ impl Validator {
             self.push(path, None, f, format!("unknown cell \"{like}\" to copy"));
         }
         let node = self.node(path, f, n, node, "unknown transport node");
-        if !(x_m.is_finite() && y_m.is_finite())
-            || height_m.is_some_and(|h| !(h > 0.0 && h.is_finite()))
-        {
-            self.push(path, None, f, "position must be finite and the height positive");
-            return None;
-        }
+        let x_m = self.within(path, f, x_m, &limits::COORDINATE_M);
+        let y_m = self.within(path, f, y_m, &limits::COORDINATE_M);
+        let height_m = match height_m {
+            Some(h) => Some(self.within(path, f, h, &limits::HEIGHT_M)?),
+            None => None,
+        };
+        let (x_m, y_m) = (x_m?, y_m?);
         Some(Change::AddSite {
             site: site.to_string(),
             x_m,
@@ -279,6 +277,23 @@ impl Validator {
             height_m,
             node: node?,
         })
+    }
+
+    /// `value` if inside its physical range; pushed if not.
+    pub(super) fn within(
+        &mut self,
+        path: &Path,
+        f: &str,
+        value: f64,
+        limit: &Limit,
+    ) -> Option<f64> {
+        match limit.check(value) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.push(path, None, f, e.to_string());
+                None
+            }
+        }
     }
 
     /// A transport node by name.

@@ -9,7 +9,10 @@ use transport::topology::NodeId;
 
 use super::plan::TrafficRow;
 use super::validate::{Span, Validator, parse_instant};
-use crate::settlement::{RateCard, Service, Usage};
+use crate::settlement::{
+    MAX_PRICE, MAX_RECORDS, MAX_RECORDS_PER_ROW, MAX_VOLUME, MAX_WINDOW_CHARGE_MICROS, RateCard,
+    Service, Usage,
+};
 
 /// A CSV read for validation: column positions by name, and (line, record) pairs.
 type Table = (BTreeMap<String, usize>, Vec<(usize, csv::StringRecord)>);
@@ -158,6 +161,35 @@ impl Validator {
                 None
             }
         }
+    }
+
+    /// A number in `[min, max]`, pushed with its line and column if it is not.
+    fn bounded(
+        &mut self,
+        path: &Path,
+        line: usize,
+        col: &str,
+        text: &str,
+        (min, max): (f64, f64),
+    ) -> Option<f64> {
+        let v = self.number(path, line, col, text, min)?;
+        if v > max {
+            let msg = format!("{v} exceeds the largest accepted value, {max:e}");
+            self.push(path, Some(line), col, msg);
+            return None;
+        }
+        Some(v)
+    }
+
+    /// A whole number of records in `[0, MAX_RECORDS_PER_ROW]`.
+    fn records(&mut self, path: &Path, line: usize, text: &str) -> Option<u64> {
+        let v = self.bounded(path, line, "records", text, (0.0, MAX_RECORDS_PER_ROW))?;
+        if v.fract() != 0.0 {
+            let msg = format!("{v} is not a whole number of records");
+            self.push(path, Some(line), "records", msg);
+            return None;
+        }
+        Some(v as u64)
     }
 
     /// The interval a timestamp column starts, checked against the window.
@@ -345,7 +377,13 @@ impl Validator {
                     format!("\"{}\" is not data, voice or sms", get("service")),
                 );
             }
-            let price = self.number(path, *line, "price_per_unit", &get("price_per_unit"), 0.0);
+            let price = self.bounded(
+                path,
+                *line,
+                "price_per_unit",
+                &get("price_per_unit"),
+                (0.0, MAX_PRICE),
+            );
             if let (Some(service), Some(price_per_unit)) = (service, price) {
                 out.push(RateCard {
                     home: get("home_carrier"),
@@ -387,8 +425,8 @@ impl Validator {
                     format!("\"{}\" is not data, voice or sms", get("service")),
                 );
             }
-            let records = self.number(path, line, "records", &get("records"), 0.0);
-            let volume = self.number(path, line, "volume", &get("volume"), 0.0);
+            let records = self.records(path, line, &get("records"));
+            let volume = self.bounded(path, line, "volume", &get("volume"), (0.0, MAX_VOLUME));
             let (home, visited) = (get("home_carrier"), get("visited_carrier"));
             if home == visited || home.is_empty() {
                 self.push(
@@ -418,11 +456,43 @@ impl Validator {
                     home,
                     visited,
                     service,
-                    records: records.round() as u64,
+                    records,
                     volume,
                 });
             }
         }
+        if self.diags.len() == before {
+            self.usage_totals(path, &out, cards);
+        }
         (self.diags.len() == before).then_some(out)
+    }
+
+    /// The window's records and charge must fit the settlement's integer arithmetic.
+    fn usage_totals(&mut self, path: &Path, usage: &[Usage], cards: &[RateCard]) {
+        let records: f64 = usage.iter().map(|u| u.records as f64).sum();
+        if records > MAX_RECORDS {
+            let msg = format!("{records:e} records in all exceed {MAX_RECORDS:e}");
+            self.push(path, None, "records", msg);
+        }
+        let price: BTreeMap<(&str, &str, Service), f64> = cards
+            .iter()
+            .map(|c| ((c.home.as_str(), c.visited.as_str(), c.service), c.price_per_unit))
+            .collect();
+        let charge: f64 = usage
+            .iter()
+            .filter_map(|u| {
+                price
+                    .get(&(u.home.as_str(), u.visited.as_str(), u.service))
+                    .map(|p| u.volume * p * 1e6)
+            })
+            .sum();
+        if charge > MAX_WINDOW_CHARGE_MICROS {
+            let msg = format!(
+                "the window's charges come to {:e} currency units, more than the {:e} the integer micro-unit arithmetic holds",
+                charge / 1e6,
+                MAX_WINDOW_CHARGE_MICROS / 1e6
+            );
+            self.push(path, None, "volume", msg);
+        }
     }
 }

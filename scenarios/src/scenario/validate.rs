@@ -13,6 +13,7 @@ use chrono::DateTime;
 use super::file::Scenario;
 use super::plan::{CoverageRule, Files, InputFile, Plan, SceneSource, Window};
 use crate::error::Diagnostic;
+use crate::settlement::Usage;
 
 /// Reads `path` and everything it names; returns the plan, or every problem found (sorted by
 /// file, line and field, without repeats).
@@ -131,7 +132,7 @@ impl Validator {
         let inventory = match radio::inventory::load(&files.sites.path, &files.cells.path, origin) {
             Ok(i) => Some(i),
             Err(e) => {
-                self.push(&files.cells.path, None, "inventory", e.to_string());
+                self.inventory_error(e);
                 None
             }
         };
@@ -168,6 +169,9 @@ impl Validator {
             _ => Some(Vec::new()),
         };
 
+        if let Some(u) = &usage {
+            self.settlement_modes(path, &scenario, span, u);
+        }
         let profiles = self.profiles(path, &scenario.ran);
         let n_cells = inventory.as_ref().map_or(0, |i| i.cells.len());
         let parts = (inventory.as_ref(), topology.as_ref());
@@ -206,6 +210,37 @@ impl Validator {
             calibration,
             variants: variants?,
         })
+    }
+
+    /// The baseline's settlement mode and every variant's: runnable over the window's records.
+    fn settlement_modes(&mut self, path: &Path, scenario: &Scenario, span: Span, usage: &[Usage]) {
+        let window_s = span.step as f64 * span.intervals as f64;
+        let records = usage.iter().map(|u| u.records).fold(0u64, u64::saturating_add);
+        let check = |mode| crate::settlement::check_mode_for(mode, window_s, records);
+        if let Err(e) = check(scenario.settlement) {
+            self.push(path, None, "settlement.mode", e.to_string());
+        }
+        for (i, var) in scenario.variants.iter().enumerate() {
+            for (k, t) in var.timeline.iter().enumerate() {
+                if let super::file::Operation::SettlementMode { mode } = &t.op
+                    && let Err(e) = check(*mode)
+                {
+                    let f = format!("variant[{i}] \"{}\".at[{k}]", var.name);
+                    self.push(path, None, &f, e.to_string());
+                }
+            }
+        }
+    }
+
+    /// An inventory problem against the file and line it is in (sites.csv or cells.csv).
+    fn inventory_error(&mut self, e: radio::inventory::InventoryError) {
+        use radio::inventory::InventoryError as E;
+        match e {
+            E::Row { path, line, reason } => self.push(&path, Some(line), "row", reason),
+            E::File { path, reason } | E::Io { path, reason } => {
+                self.push(&path, None, "file", reason)
+            }
+        }
     }
 
     /// The scenario file, parsed.

@@ -1,6 +1,7 @@
 //! Settlement statements in an append-only log: each statement's hash covers the one before
 //! it (SHA-256 over the previous hash and the statement's canonical JSON), so an edit, a
-//! removal or a reordering breaks the chain at the line where it happened.
+//! removal or a reordering breaks the chain at the line where it happened; a closing [`Seal`]
+//! (count and last hash) makes a cut after any statement, and an empty file, fail too.
 
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -80,25 +81,94 @@ pub fn statements(
     Ok(out)
 }
 
-/// Writes the log as JSON lines, atomically.
+/// The log's last line: how many statements precede it and the last one's hash. Without it a log
+/// cut after any statement would still chain; with it, a removed last statement, a truncated file
+/// and an empty one are all caught. The head is also what `twin settle run` prints, so that it can
+/// be kept apart from the log and checked with `twin settle verify --head` (the chain is unkeyed:
+/// someone rewriting the whole log could recompute it, but not the head held elsewhere).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seal {
+    /// Statements in the log.
+    pub statements: u64,
+    /// Hash of the last statement (64 zeros for an empty log).
+    pub head: String,
+}
+
+/// The seal line's JSON: `{"seal":{...}}`.
+#[derive(Serialize, Deserialize)]
+struct SealLine {
+    seal: Seal,
+}
+
+/// The seal that closes `log`.
+pub fn seal(log: &[ChainedStatement]) -> Seal {
+    Seal {
+        statements: log.len() as u64,
+        head: log.last().map_or_else(|| "0".repeat(64), |s| s.hash.clone()),
+    }
+}
+
+/// Writes the log as JSON lines, atomically, closed by its [`Seal`].
 pub fn write_log(path: &Path, log: &[ChainedStatement]) -> Result<(), SettlementError> {
     fsio::write_file_with(path, Existing::Replace, |w| {
         for s in log {
             let line = serde_json::to_string(s).map_err(SettlementError::Encode)?;
             writeln!(w, "{line}").map_err(|e| FsError::io(path, e))?;
         }
+        let line = serde_json::to_string(&SealLine { seal: seal(log) })
+            .map_err(SettlementError::Encode)?;
+        writeln!(w, "{line}").map_err(|e| FsError::io(path, e))?;
         Ok(())
     })
 }
 
-/// Checks a statement log: every line parses, sequence numbers run from 0 without gaps, each
-/// entry's `prev` is the hash before it and its `hash` matches its content. Returns the number of
-/// statements; the first broken line is an error naming it.
-pub fn verify_log(path: &Path) -> Result<usize, SettlementError> {
+/// The fields of a statement line, in the order they are written.
+const STATEMENT_FIELDS: [&str; 8] =
+    ["seq", "period", "payer", "payee", "amount", "currency", "prev", "hash"];
+
+/// One line of a log, parsed strictly: a statement or the seal, with no field beyond those.
+enum Line {
+    Statement(ChainedStatement),
+    Seal(Seal),
+}
+
+fn parse_line(line: &str) -> Result<Line, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| format!("not a statement: {e}"))?;
+    let serde_json::Value::Object(map) = &value else {
+        return Err("not a statement: a JSON object is expected".into());
+    };
+    if map.contains_key("seal") {
+        if map.len() != 1 {
+            return Err("the seal line has fields besides \"seal\"".into());
+        }
+        let s: SealLine = serde_json::from_value(value)
+            .map_err(|e| format!("not a seal (statements, head): {e}"))?;
+        return Ok(Line::Seal(s.seal));
+    }
+    let unknown: Vec<&str> =
+        map.keys().map(String::as_str).filter(|k| !STATEMENT_FIELDS.contains(k)).collect();
+    if !unknown.is_empty() {
+        return Err(format!(
+            "unknown field{} {} (a statement has {})",
+            if unknown.len() == 1 { "" } else { "s" },
+            unknown.join(", "),
+            STATEMENT_FIELDS.join(", ")
+        ));
+    }
+    serde_json::from_value(value).map(Line::Statement).map_err(|e| format!("not a statement: {e}"))
+}
+
+/// Checks a statement log: every line parses with exactly a statement's fields, sequence numbers
+/// run from 0 without gaps, each entry's `prev` is the hash before it and its `hash` matches its
+/// content, and the last line is the seal that counts them and names the last hash. Returns the
+/// seal; the first broken line is an error naming it.
+pub fn verify_log(path: &Path) -> Result<Seal, SettlementError> {
     let read = |source| SettlementError::Read { path: path.to_path_buf(), source };
     let f = std::fs::File::open(path).map_err(read)?;
     let mut prev = "0".repeat(64);
     let mut n = 0usize;
+    let mut sealed: Option<Seal> = None;
     for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
         let line = line.map_err(read)?;
         let bad = |reason: String| SettlementError::Tampered {
@@ -106,11 +176,27 @@ pub fn verify_log(path: &Path) -> Result<usize, SettlementError> {
             line: i + 1,
             reason,
         };
+        if sealed.is_some() {
+            return Err(bad("a line after the seal (appended after the log was closed)".into()));
+        }
         if line.trim().is_empty() {
             return Err(bad("an empty line in an append-only log".into()));
         }
-        let entry: ChainedStatement =
-            serde_json::from_str(&line).map_err(|e| bad(format!("not a statement: {e}")))?;
+        let entry = match parse_line(&line).map_err(bad)? {
+            Line::Seal(s) => {
+                if s.statements != n as u64 || s.head != prev {
+                    return Err(bad(format!(
+                        "the seal counts {} statements ending in {}…, the log has {n} ending in {}… (statements removed or added)",
+                        s.statements,
+                        s.head.get(..12).unwrap_or(&s.head),
+                        prev.get(..12).unwrap_or(&prev)
+                    )));
+                }
+                sealed = Some(s);
+                continue;
+            }
+            Line::Statement(entry) => entry,
+        };
         if entry.statement.seq != n as u64 {
             return Err(bad(format!(
                 "sequence number {} where {n} was due (a statement removed or inserted)",
@@ -136,5 +222,13 @@ pub fn verify_log(path: &Path) -> Result<usize, SettlementError> {
         prev = entry.hash;
         n += 1;
     }
-    Ok(n)
+    sealed.ok_or_else(|| SettlementError::Tampered {
+        path: path.to_path_buf(),
+        line: n + 1,
+        reason: if n == 0 {
+            "the log is empty: not even its seal is there".into()
+        } else {
+            format!("no seal after statement {n}: the log was cut short")
+        },
+    })
 }

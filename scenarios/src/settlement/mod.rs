@@ -19,8 +19,12 @@ use serde::{Deserialize, Serialize};
 pub mod log;
 pub mod system;
 
-pub use log::{ChainedStatement, Statement, chain_hash, statements, verify_log, write_log};
-pub use system::{SettlementMode, SystemReport, simulate_system, simulate_system_schedule};
+pub use log::{
+    ChainedStatement, Seal, Statement, chain_hash, seal, statements, verify_log, write_log,
+};
+pub use system::{
+    SettlementMode, SystemReport, check_mode_for, simulate_system, simulate_system_schedule,
+};
 
 /// A pair of carriers and a service: (home, visited, service).
 pub type Pair = (String, String, Service);
@@ -100,6 +104,18 @@ pub enum SettlementError {
 
 /// Money in millionths of the currency unit.
 pub type Micros = i64;
+
+/// The most records one usage row may carry (a 64-bit count summed over any window stays exact).
+pub const MAX_RECORDS_PER_ROW: f64 = 1e12;
+/// The most records a window may carry in all.
+pub const MAX_RECORDS: f64 = 1e15;
+/// The largest volume of one usage row, in its rate card's unit.
+pub const MAX_VOLUME: f64 = 1e15;
+/// The largest price per unit.
+pub const MAX_PRICE: f64 = 1e6;
+/// The largest charge of the whole window, micro-units: the sums of the integer arithmetic stay
+/// below `i64::MAX` (9.2·10^18) with a margin for variants' rate changes.
+pub const MAX_WINDOW_CHARGE_MICROS: f64 = 1e18;
 
 /// A settled service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -263,8 +279,9 @@ pub fn price(usage: &[Usage], rates: &RateBook) -> Result<(Vec<Charge>, String),
         let e = acc
             .entry((period_of(u.start_s), u.home.clone(), u.visited.clone(), u.service))
             .or_default();
-        e.0 += u.records;
-        e.1 += amount as Micros;
+        let overflow = || SettlementError::Overflow { pair: pair(), amount_micros: amount };
+        e.0 = e.0.checked_add(u.records).ok_or_else(overflow)?;
+        e.1 = e.1.checked_add(amount as Micros).ok_or_else(overflow)?;
     }
     let charges = acc
         .into_iter()
@@ -369,7 +386,8 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("statements.jsonl");
         write_log(&path, &log).unwrap();
-        assert_eq!(verify_log(&path).unwrap(), 3);
+        assert_eq!(verify_log(&path).unwrap(), seal(&log));
+        assert_eq!(verify_log(&path).unwrap().statements, 3);
         // Tamper with an amount: the line is named.
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, text.replacen("\"amount\":4000000", "\"amount\":3000000", 1))
@@ -381,6 +399,28 @@ mod tests {
         std::fs::write(&path, format!("{}\n{}\n", lines[0], lines[2])).unwrap();
         let e = verify_log(&path).unwrap_err().to_string();
         assert!(e.contains("line 2"), "{e}");
+        // Remove the last statement, keeping the seal: the seal's count no longer matches.
+        std::fs::write(&path, format!("{}\n{}\n{}\n", lines[0], lines[1], lines[3])).unwrap();
+        let e = verify_log(&path).unwrap_err().to_string();
+        assert!(e.contains("line 3") && e.contains("seal counts 3"), "{e}");
+        // Cut after the second statement (the seal goes too): no seal.
+        std::fs::write(&path, format!("{}\n{}\n", lines[0], lines[1])).unwrap();
+        let e = verify_log(&path).unwrap_err().to_string();
+        assert!(e.contains("no seal after statement 2"), "{e}");
+        // An empty file.
+        std::fs::write(&path, "").unwrap();
+        let e = verify_log(&path).unwrap_err().to_string();
+        assert!(e.contains("empty"), "{e}");
+        // A statement with an injected field (its hash still matches: the field is not hashed).
+        let injected = lines[1].replacen("{", "{\"note\":\"paid\",", 1);
+        std::fs::write(&path, format!("{}\n{injected}\n{}\n{}\n", lines[0], lines[2], lines[3]))
+            .unwrap();
+        let e = verify_log(&path).unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("unknown field note"), "{e}");
+        // Something appended after the seal.
+        std::fs::write(&path, format!("{text}{}\n", lines[0])).unwrap();
+        let e = verify_log(&path).unwrap_err().to_string();
+        assert!(e.contains("line 5") && e.contains("after the seal"), "{e}");
         assert!(price(&[usage(march, "B", "C", 1.0)], &book()).is_err(), "no rate card");
         assert!(price(&[usage(march, "A", "B", -1.0)], &book()).is_err(), "negative volume");
     }

@@ -77,9 +77,14 @@ struct System {
     /// Interval start times (simulated seconds from the first) and record counts.
     starts: Vec<f64>,
     counts: Vec<u64>,
+    /// `before[k]`: records of the intervals before `k` (a running sum, so that an arrival
+    /// costs a binary search, not a sum over the window).
+    before: Vec<u64>,
     interval_s: f64,
     /// Waiting chunks: (arrival time, records).
     queue: std::collections::VecDeque<(SimTime, u64)>,
+    /// Records in `queue`.
+    queued: u64,
     /// Records that have arrived up to `arrived_at`.
     arrived: u64,
     arrived_at: SimTime,
@@ -90,6 +95,8 @@ struct System {
     batch_free: SimTime,
     /// Records a batch job has taken but not finished: (finish time, records).
     processing: std::collections::VecDeque<(SimTime, u64)>,
+    /// Records in `processing`.
+    in_batch: u64,
 }
 
 impl System {
@@ -102,7 +109,7 @@ impl System {
         let t = now.as_secs_f64();
         // Cumulative arrivals at t: whole intervals before, a share of the current one.
         let k = self.starts.partition_point(|&s| s <= t).saturating_sub(1);
-        let mut total: u64 = self.counts[..k].iter().sum();
+        let mut total = self.before[k];
         if let Some(&c) = self.counts.get(k) {
             let share = ((t - self.starts[k]) / self.interval_s).clamp(0.0, 1.0);
             total += (c as f64 * share).floor() as u64;
@@ -111,6 +118,7 @@ impl System {
         if n > 0 {
             let mid = SimTime::from_nanos((self.arrived_at.as_nanos() + now.as_nanos()) / 2);
             self.queue.push_back((mid, n));
+            self.queued += n;
             self.arrived = total;
         }
         self.arrived_at = now;
@@ -123,6 +131,7 @@ impl System {
             let wait = now.checked_duration_since(front.0).unwrap_or(SimDuration::ZERO);
             self.latency.record_n(wait, take);
             front.1 -= take;
+            self.queued -= take;
             capacity -= take;
             self.settled += take;
             if front.1 == 0 {
@@ -133,11 +142,14 @@ impl System {
 
     /// Records not yet cleared at `now`: queued, or in a batch that has not reached them.
     fn waiting(&mut self, now: SimTime) -> u64 {
-        while self.processing.front().is_some_and(|c| c.0 <= now) {
+        while let Some(&(done, n)) = self.processing.front() {
+            if done > now {
+                break;
+            }
             self.processing.pop_front();
+            self.in_batch -= n;
         }
-        self.queue.iter().map(|c| c.1).sum::<u64>()
-            + self.processing.iter().map(|c| c.1).sum::<u64>()
+        self.queued + self.in_batch
     }
 }
 
@@ -199,6 +211,7 @@ impl Model for System {
                     // still running; each chunk clears when the job reaches it.
                     let mut t = self.batch_free.max(now).as_secs_f64();
                     let chunks: Vec<(SimTime, u64)> = self.queue.drain(..).collect();
+                    self.queued = 0;
                     for (arrival, n) in chunks {
                         t += n as f64 / records_per_s;
                         let done = at(t)?;
@@ -207,6 +220,7 @@ impl Model for System {
                         self.latency.record_n(wait, n);
                         self.settled += n;
                         self.processing.push_back((done, n));
+                        self.in_batch += n;
                     }
                     self.batch_free = at(t)?;
                 }
@@ -214,6 +228,58 @@ impl Model for System {
         }
         Ok(())
     }
+}
+
+/// The most blocks a per-session replay may cut: each is an event (about 0.1 µs of work), so
+/// 10^8 is seconds of compute; a block interval that would need more is a typing error (1e-6 s).
+pub const MAX_BLOCKS: f64 = 1e8;
+/// The shortest block interval, seconds.
+pub const MIN_BLOCK_INTERVAL_S: f64 = 1e-3;
+/// The most records a block may take (the micro-unit arithmetic's record limit).
+pub const MAX_BLOCK_CAPACITY: u64 = 1_000_000_000_000;
+/// The longest a batch job may take to clear a window's records: ten years.
+pub const MAX_BATCH_S: f64 = 10.0 * 365.25 * 86_400.0;
+
+/// Whether `mode` can run over a window of `window_s` seconds carrying `records` records: its
+/// settings are positive and finite, a ledger's blocks over the window number at most
+/// [`MAX_BLOCKS`], and a batch job clears the window's records within [`MAX_BATCH_S`].
+pub fn check_mode_for(
+    mode: SettlementMode,
+    window_s: f64,
+    records: u64,
+) -> Result<(), SettlementError> {
+    check_mode(mode)?;
+    let bad = |m: String| Err(SettlementError::System(m));
+    match mode {
+        SettlementMode::PerSession { block_interval_s, block_capacity } => {
+            if block_interval_s < MIN_BLOCK_INTERVAL_S {
+                return bad(format!(
+                    "block interval {block_interval_s} s is shorter than {MIN_BLOCK_INTERVAL_S} s"
+                ));
+            }
+            let blocks = window_s / block_interval_s;
+            if blocks > MAX_BLOCKS {
+                return bad(format!(
+                    "a block every {block_interval_s} s cuts {blocks:.3e} blocks over the {window_s} s window, more than {MAX_BLOCKS:.0e}"
+                ));
+            }
+            if block_capacity > MAX_BLOCK_CAPACITY {
+                return bad(format!(
+                    "block capacity {block_capacity} exceeds {MAX_BLOCK_CAPACITY} records"
+                ));
+            }
+        }
+        SettlementMode::MonthlyBatch { records_per_s } => {
+            let clearing_s = records as f64 / records_per_s;
+            if clearing_s > MAX_BATCH_S {
+                return bad(format!(
+                    "at {records_per_s} records/s the batch job needs {:.1} years to clear the window's {records} records",
+                    clearing_s / (365.25 * 86_400.0)
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_mode(mode: SettlementMode) -> Result<(), SettlementError> {
@@ -234,6 +300,20 @@ fn check_mode(mode: SettlementMode) -> Result<(), SettlementError> {
         }
         _ => Ok(()),
     }
+}
+
+/// `out[k]`: the records of the intervals before `k`; an error when the window's records do not
+/// fit a 64-bit count.
+fn running_sums(records: &[u64]) -> Result<Vec<u64>, SettlementError> {
+    let mut out = Vec::with_capacity(records.len());
+    let mut sum = 0u64;
+    for &r in records {
+        out.push(sum);
+        sum = sum.checked_add(r).ok_or_else(|| {
+            SettlementError::System("the window's records overflow a 64-bit count".into())
+        })?;
+    }
+    Ok(out)
 }
 
 /// A simulated instant `s` seconds after the first interval's start.
@@ -313,8 +393,10 @@ pub fn simulate_system_schedule(
         block_pending: false,
         starts: starts.clone(),
         counts: records.to_vec(),
+        before: running_sums(records)?,
         interval_s,
         queue: Default::default(),
+        queued: 0,
         arrived: 0,
         arrived_at: SimTime::ZERO,
         settled: 0,
@@ -322,6 +404,7 @@ pub fn simulate_system_schedule(
         backlog: Vec::with_capacity(records.len()),
         batch_free: SimTime::ZERO,
         processing: Default::default(),
+        in_batch: 0,
     };
     let mut sim = Simulation::new(model);
     sim.scheduler_mut().schedule_now(SysEvent::Interval(0));

@@ -75,6 +75,20 @@ fn assert_conserved(plan: &Plan, replayer: &Replayer<'_>, r: &VariantResult) {
         }
     }
     assert_eq!(checked, plan.window.intervals);
+    // Carried plus unserved is offered, in every interval: the cells' own account (each carries
+    // its traffic up to its capacity, the rest unserved) against the network series' share.
+    for k in 0..plan.window.intervals {
+        let cells = &r.cell_kpis[k * n..(k + 1) * n];
+        assert!(cells.iter().all(|c| (0.0..=c.dl_bytes).contains(&c.unserved_bytes)));
+        let carried: f64 = cells.iter().map(|c| c.dl_bytes - c.unserved_bytes).sum();
+        let unserved = r.series.unserved_share[k] * r.series.offered_bytes[k];
+        let offered = r.series.offered_bytes[k];
+        assert!(
+            (carried + unserved - offered).abs() <= 1e-9 * offered,
+            "{}: interval {k}: carried {carried} + unserved {unserved} != offered {offered}",
+            r.name
+        );
+    }
 }
 
 #[test]

@@ -316,3 +316,67 @@ fn radio_access_problems_are_named_before_any_work() {
         has(&d, "cells.csv", None, &[pattern]);
     }
 }
+
+#[test]
+fn numbers_outside_their_physical_range_name_file_line_and_field() {
+    // Settlement rows (line 2: the first hour's HOME → P1 data, 100 records, 5000.5 MB).
+    let row = ",HOME,P1,data,100,5000.5,";
+    for (name, to, parts) in [
+        ("records-huge", ",HOME,P1,data,1e308,5000.5,", &["records", "exceeds"][..]),
+        ("records-u64", ",HOME,P1,data,18446744073709551615,5000.5,", &["records", "exceeds"][..]),
+        ("records-fraction", ",HOME,P1,data,2.5,5000.5,", &["not a whole number"][..]),
+        ("volume-huge", ",HOME,P1,data,100,1e308,", &["volume", "exceeds"][..]),
+    ] {
+        let d = diagnostics(name, |dir| edit(dir, "settlement.csv", row, to));
+        has(&d, "settlement.csv", Some(2), parts);
+    }
+    let d = diagnostics("price-huge", |dir| edit(dir, "rate_cards.csv", ",0.002,", ",1e308,"));
+    has(&d, "rate_cards.csv", Some(2), &["price_per_unit", "exceeds"]);
+    // Large but each in range: the window's charges overflow the micro-unit arithmetic.
+    let d = diagnostics("window-charge", |dir| {
+        edit(dir, "rate_cards.csv", ",0.002,", ",1000000,");
+        let text = std::fs::read_to_string(dir.join("settlement.csv")).unwrap();
+        let text: String = text
+            .lines()
+            .map(|l| {
+                let mut f: Vec<&str> = l.split(',').collect();
+                if f[1] == "HOME" && f[2] == "P1" {
+                    f[5] = "1e14";
+                }
+                f.join(",") + "\n"
+            })
+            .collect();
+        std::fs::write(dir.join("settlement.csv"), text).unwrap();
+    });
+    has(&d, "settlement.csv", None, &["integer micro-unit arithmetic"]);
+
+    // The inventory: the file and line of the row, not cells.csv without a line.
+    let d = diagnostics("site-far", |dir| edit(dir, "sites.csv", "B,400,0,25", "B,1e308,0,25"));
+    has(&d, "sites.csv", Some(3), &["x_m", "coordinate"]);
+    let d = diagnostics("site-tall", |dir| edit(dir, "sites.csv", "B,400,0,25", "B,400,0,5000"));
+    has(&d, "sites.csv", Some(3), &["height_m", "outside 0 to 1000"]);
+    let d = diagnostics("power-huge", |dir| {
+        edit(dir, "cells.csv", ",46,3500000000,", ",1e308,3500000000,")
+    });
+    has(&d, "cells.csv", Some(2), &["tx_power_dbm", "transmit power"]);
+    let d = diagnostics("freq-mhz", |dir| edit(dir, "cells.csv", ",46,3500000000,", ",46,3500,"));
+    has(&d, "cells.csv", Some(2), &["freq_hz", "frequency 3500 Hz"]);
+    let d = diagnostics("tilt-cell", |dir| edit(dir, "cells.csv", "A-1,A,0,2,", "A-1,A,0,400,"));
+    has(&d, "cells.csv", Some(2), &["mech_tilt_deg", "tilt 400"]);
+
+    // Operations and the settlement system, in the scenario file.
+    let d = diagnostics("tilt-op", |dir| edit(dir, "scenario.toml", "deg = 6.0", "deg = 400.0"));
+    has(&d, "scenario.toml", None, &["variant[0] \"retilt\".at[0]", "tilt 400"]);
+    let d = diagnostics("rate-zero", |dir| {
+        edit(dir, "scenario.toml", "records_per_s = 50.0", "records_per_s = 0.0")
+    });
+    has(&d, "scenario.toml", None, &["settlement.mode", "must be positive"]);
+    let d = diagnostics("rate-crawl", |dir| {
+        edit(dir, "scenario.toml", "records_per_s = 50.0", "records_per_s = 1e-9")
+    });
+    has(&d, "scenario.toml", None, &["settlement.mode", "years to clear"]);
+    let d = diagnostics("block-tiny", |dir| {
+        edit(dir, "scenario.toml", "block_interval_s = 10.0", "block_interval_s = 1e-6")
+    });
+    has(&d, "scenario.toml", None, &["variant[1] \"ledger\".at[0]", "shorter than 0.001 s"]);
+}

@@ -21,6 +21,16 @@ fn the_command_writes_a_log_that_verifies_and_catches_tampering() {
     let log = out.join("statements.jsonl");
     let ok = twin().args(["settle", "verify"]).arg(&log).output().unwrap();
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    // The head printed by `settle run` checks the log's end; another head is a mismatch.
+    let head = stdout.split("log head ").nth(1).unwrap().split_whitespace().next().unwrap();
+    let ok = twin().args(["settle", "verify", "--head", head]).arg(&log).output().unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let other = "ab".repeat(32);
+    let wrong = twin().args(["settle", "verify", "--head", &other]).arg(&log).output().unwrap();
+    assert_eq!(wrong.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("--head expects"));
+    let malformed = twin().args(["settle", "verify", "--head", "xyz"]).arg(&log).output().unwrap();
+    assert_eq!(malformed.status.code(), Some(2));
     // Change one amount by a cent: exit 3, the line named.
     let text = std::fs::read_to_string(&log).unwrap();
     let first = text.lines().next().unwrap();
