@@ -56,7 +56,7 @@ pub(crate) fn calibrate(a: CalibrateArgs) -> Result<ExitCode> {
         eprintln!();
     }
     let run = match run {
-        Err(ScenarioError::Interrupted) => return Ok(ExitCode::from(130)),
+        Err(ScenarioError::Interrupted) => return Ok(crate::signals::exit_code()),
         other => other?,
     };
     let seconds = obs.elapsed_s();

@@ -6,7 +6,7 @@
 //!
 //! Exit codes: 0 success; 1 an error (unreadable input, a failed run); 2 a scenario that does not
 //! validate (and clap's own 2 for a bad command line); 3 a statement log that does not verify;
-//! 130 interrupted (Ctrl-C, nothing written).
+//! 130 / 143 interrupted by SIGINT (Ctrl-C) / SIGTERM, nothing unfinished left on disk.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -23,6 +23,7 @@ mod args;
 mod calibrate;
 mod config;
 mod observer;
+mod signals;
 mod viewer;
 
 use config::Config;
@@ -54,7 +55,7 @@ fn outcome<T>(result: Result<T, ScenarioError>, json: bool) -> Result<Result<T, 
         }
         Err(ScenarioError::Interrupted) => {
             eprintln!("interrupted: nothing was written");
-            Ok(Err(ExitCode::from(130)))
+            Ok(Err(signals::exit_code()))
         }
         Err(e) => Err(e.into()),
     }
@@ -324,7 +325,12 @@ fn dispatch(config: Config) -> Result<ExitCode> {
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
-    match Config::from_command(cli.command).and_then(dispatch) {
+    let config = Config::from_command(cli.command);
+    // The viewer is another program, started by this one: it takes its own signals.
+    if !matches!(config, Ok(Config::View { .. })) {
+        signals::install();
+    }
+    match config.and_then(dispatch) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -2,7 +2,7 @@
 //! an ETA on a terminal, the wall clock for the manifest's timings, and Ctrl-C as an interrupt.
 
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -20,10 +20,7 @@ pub(crate) struct Cli {
 impl Cli {
     /// An observer that reports on stderr unless `quiet`, and stops the work on Ctrl-C.
     pub(crate) fn new(quiet: bool) -> Cli {
-        let interrupt: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
-        // A second handler cannot be installed; the first one (this process has one) sets the
-        // same kind of flag, so a failure here only means Ctrl-C kills the process at once.
-        let _ = ctrlc::set_handler(move || interrupt.store(true, Ordering::Relaxed));
+        let interrupt = crate::signals::flag();
         Cli { started: Instant::now(), bar: ProgressBar::hidden(), quiet, interrupt }
     }
 

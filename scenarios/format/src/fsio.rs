@@ -16,6 +16,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 /// Why a file or directory could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +76,58 @@ pub fn temp_name(name: &str) -> String {
 /// by a writer that was killed.
 pub fn is_unfinished(name: &str) -> bool {
     name.starts_with('.') && name.contains(UNFINISHED_MARK)
+}
+
+/// The temporaries this process is writing, for [`abandon_unfinished`].
+static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn unfinished() -> MutexGuard<'static, Vec<PathBuf>> {
+    UNFINISHED.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A temporary being written: registered while it exists, so that a signal handler can remove
+/// it ([`abandon_unfinished`]); the rename into place happens under the registry's lock, so a
+/// temporary is either renamed or removed, never half of each.
+struct Pending(PathBuf);
+
+impl Pending {
+    fn new(tmp: PathBuf) -> Pending {
+        unfinished().push(tmp.clone());
+        Pending(tmp)
+    }
+
+    /// Runs `commit` (the rename) with the registry locked, and forgets the temporary.
+    fn commit(self, commit: impl FnOnce(&Path) -> Result<(), FsError>) -> Result<(), FsError> {
+        let mut list = unfinished();
+        let r = commit(&self.0);
+        list.retain(|p| p != &self.0);
+        r
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        unfinished().retain(|p| p != &self.0);
+    }
+}
+
+/// Removes every temporary this process is writing and keeps the writers from starting or
+/// finishing another (the registry stays locked): what a process does right before it exits on
+/// SIGINT or SIGTERM, so that it leaves neither an unfinished output nor, once this returns, a
+/// half-renamed one. Returns the paths removed.
+pub fn abandon_unfinished() -> Vec<PathBuf> {
+    let list = unfinished();
+    for p in list.iter() {
+        if p.is_dir() {
+            let _ = std::fs::remove_dir_all(p);
+        } else {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+    let removed = list.clone();
+    // Held until the process exits: a writer that tries to register or commit waits.
+    std::mem::forget(list);
+    removed
 }
 
 /// The directory `path` lives in and its file name.
@@ -155,6 +208,7 @@ pub fn write_file_with<E: From<FsError>>(
     }
     let (parent, name) = split(path)?;
     let tmp = parent.join(temp_name(&name));
+    let pending = Pending::new(tmp.clone());
     let result = (|| -> Result<(), E> {
         let file = File::create(&tmp).map_err(|e| FsError::io(&tmp, e))?;
         let mut w = BufWriter::new(file);
@@ -162,7 +216,7 @@ pub fn write_file_with<E: From<FsError>>(
         let file = w.into_inner().map_err(|e| FsError::io(&tmp, e.into_error()))?;
         file.sync_all().map_err(|e| FsError::io(&tmp, e))?;
         drop(file);
-        commit(&tmp, path, &parent, existing)?;
+        pending.commit(|tmp| commit(tmp, path, &parent, existing))?;
         Ok(())
     })();
     if result.is_err() {
@@ -185,11 +239,12 @@ pub fn write_dir<E: From<FsError>>(
     let (parent, name) = split(out)?;
     std::fs::create_dir_all(&parent).map_err(|e| FsError::io(&parent, e))?;
     let tmp = parent.join(temp_name(&name));
+    let pending = Pending::new(tmp.clone());
     let result = (|| -> Result<(), E> {
         std::fs::create_dir(&tmp).map_err(|e| FsError::io(&tmp, e))?;
         fill(&tmp)?;
         sync_tree(&tmp)?;
-        commit(&tmp, out, &parent, existing)?;
+        pending.commit(|tmp| commit(tmp, out, &parent, existing))?;
         Ok(())
     })();
     if result.is_err() {

@@ -182,6 +182,15 @@ pub struct ReportImage {
 /// Why a run directory's file could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum RunFileError {
+    /// The directory is a temporary of an unfinished write (see [`crate::fsio::temp_name`]).
+    #[error(
+        "{} is an unfinished run directory (a run that was interrupted or is still being written: twin writes into .NAME.partial-PID-N and renames it when complete); use the finished directory",
+        dir.display()
+    )]
+    Unfinished {
+        /// The directory.
+        dir: PathBuf,
+    },
     /// The file could not be read.
     #[error("cannot read {} (is it a run directory?)", path.display())]
     Read {
@@ -216,6 +225,17 @@ pub enum RunFileError {
     Write(#[from] FsError),
 }
 
+/// Refuses a directory that is the temporary of an unfinished write: the readers of finished
+/// runs (`twin compare`, the viewer) must not take a killed run's leftovers for a result. (The
+/// run's own writer reads files back from its temporary, through [`read_report_images`].)
+fn finished(dir: &Path) -> Result<(), RunFileError> {
+    let name = dir.file_name().and_then(|n| n.to_str());
+    if name.is_some_and(crate::fsio::is_unfinished) {
+        return Err(RunFileError::Unfinished { dir: dir.to_path_buf() });
+    }
+    Ok(())
+}
+
 fn read_json<T: DeserializeOwned>(path: &Path, what: &'static str) -> Result<T, RunFileError> {
     let text = std::fs::read_to_string(path)
         .map_err(|source| RunFileError::Read { path: path.to_path_buf(), source })?;
@@ -237,11 +257,13 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), RunFileErr
 
 /// Reads `DIR/summary.json`.
 pub fn read_summary(dir: &Path) -> Result<Summary, RunFileError> {
+    finished(dir)?;
     read_json(&dir.join(SUMMARY), "run summary")
 }
 
 /// Reads `DIR/manifest.json`.
 pub fn read_manifest(dir: &Path) -> Result<Manifest, RunFileError> {
+    finished(dir)?;
     read_json(&dir.join(MANIFEST), "run manifest")
 }
 

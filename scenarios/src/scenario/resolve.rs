@@ -217,8 +217,10 @@ impl Validator {
                 Some(Change::RemovePartner { carrier: carrier.clone() })
             }
             Operation::SetRate { home, visited, service, price_per_unit } => {
-                if !(*price_per_unit >= 0.0 && price_per_unit.is_finite()) {
-                    self.push(path, None, f, format!("price {price_per_unit} must be ≥ 0"));
+                let max = crate::settlement::MAX_PRICE;
+                if !(*price_per_unit >= 0.0 && *price_per_unit <= max) {
+                    let msg = format!("price {price_per_unit} must lie in 0 to {max:e} per unit");
+                    self.push(path, None, f, msg);
                     return None;
                 }
                 Some(Change::SetRate {

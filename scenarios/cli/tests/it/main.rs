@@ -10,3 +10,4 @@ mod commands;
 mod common;
 mod runs;
 mod settle;
+mod signals;
