@@ -520,13 +520,14 @@ pub enum AntennaError {
         /// The spacing asked for, wavelengths.
         spacing_wl: f64,
     },
-    /// A pattern file could not be written.
-    #[error("cannot write antenna pattern {path}: {reason}")]
+    /// A pattern file could not be written (nothing partial is left).
+    #[error("cannot write antenna pattern {path}")]
     Write {
         /// The file.
         path: PathBuf,
-        /// The operating system's reason.
-        reason: std::io::Error,
+        /// The writer's reason.
+        #[source]
+        reason: twin_format::FsError,
     },
 }
 

@@ -38,6 +38,9 @@ pub enum InventoryError {
         /// What is wrong, naming the column.
         reason: String,
     },
+    /// A file could not be written (the error names it; nothing partial is left).
+    #[error(transparent)]
+    Write(#[from] twin_format::FsError),
     /// A file is wrong as a whole (a missing column, no rows).
     #[error("{path}: {reason}")]
     File {
@@ -315,32 +318,25 @@ fn io(p: &Path) -> impl FnOnce(csv::Error) -> InventoryError + '_ {
     move |e| InventoryError::Io { path: p.to_path_buf(), reason: e.to_string() }
 }
 
-/// Writes `sites.csv` (scene positions, and WGS84 where known) and `cells.csv`.
+/// Writes `sites.csv` (scene positions, and WGS84 where known) and `cells.csv`, each whole or
+/// not at all (the one atomic writer: a full disk leaves the old file or none, never a part).
 pub fn save(inv: &Inventory, sites_path: &Path, cells_path: &Path) -> Result<(), InventoryError> {
-    let mut w = csv::Writer::from_path(sites_path).map_err(io(sites_path))?;
-    w.write_record(["site_id", "lat", "lon", "x_m", "y_m", "ground_m", "height_m"])
-        .map_err(io(sites_path))?;
-    for s in &inv.sites {
-        let (lat, lon) = s
-            .lat_lon
-            .map_or((String::new(), String::new()), |(a, b)| (a.to_string(), b.to_string()));
-        w.write_record([
-            s.id.clone(),
-            lat,
-            lon,
-            s.x_m.to_string(),
-            s.y_m.to_string(),
-            s.ground_m.to_string(),
-            s.height_m.to_string(),
-        ])
-        .map_err(io(sites_path))?;
-    }
-    w.flush().map_err(|e| InventoryError::Io {
-        path: sites_path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    let mut w = csv::Writer::from_path(cells_path).map_err(io(cells_path))?;
-    w.write_record([
+    write_table(
+        sites_path,
+        &["site_id", "lat", "lon", "x_m", "y_m", "ground_m", "height_m"],
+        |w| {
+            for s in &inv.sites {
+                let (lat, lon) = s.lat_lon.map_or((String::new(), String::new()), |(a, b)| {
+                    (a.to_string(), b.to_string())
+                });
+                let (x, y, g, h) = (s.x_m, s.y_m, s.ground_m, s.height_m);
+                let row = [s.id.clone(), lat, lon, x.to_string(), y.to_string()];
+                w.write_record(row.into_iter().chain([g.to_string(), h.to_string()]))?;
+            }
+            Ok(())
+        },
+    )?;
+    let header = [
         "cell_id",
         "site_id",
         "height_m",
@@ -352,31 +348,42 @@ pub fn save(inv: &Inventory, sites_path: &Path, cells_path: &Path) -> Result<(),
         "bandwidth_hz",
         "scs_hz",
         "pattern",
-    ])
-    .map_err(io(cells_path))?;
-    for (c, pattern) in inv.cells.iter().zip(&inv.patterns) {
-        let ground = inv.sites.iter().find(|s| s.id == c.site_id).map_or(0.0, |s| s.ground_m);
-        let o = c.antenna.orientation;
-        w.write_record([
-            c.id.clone(),
-            c.site_id.clone(),
-            (c.position.z - ground).to_string(),
-            o.azimuth_deg.to_string(),
-            o.mech_tilt_deg.to_string(),
-            o.elec_tilt_deg.to_string(),
-            c.tx_power_dbm.to_string(),
-            c.freq_hz.to_string(),
-            c.bandwidth_hz.to_string(),
-            c.subcarrier_spacing_hz.to_string(),
-            pattern.clone(),
-        ])
-        .map_err(io(cells_path))?;
-    }
-    w.flush().map_err(|e| InventoryError::Io {
-        path: cells_path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    Ok(())
+    ];
+    write_table(cells_path, &header, |w| {
+        for (c, pattern) in inv.cells.iter().zip(&inv.patterns) {
+            let ground = inv.sites.iter().find(|s| s.id == c.site_id).map_or(0.0, |s| s.ground_m);
+            let o = c.antenna.orientation;
+            w.write_record([
+                c.id.clone(),
+                c.site_id.clone(),
+                (c.position.z - ground).to_string(),
+                o.azimuth_deg.to_string(),
+                o.mech_tilt_deg.to_string(),
+                o.elec_tilt_deg.to_string(),
+                c.tx_power_dbm.to_string(),
+                c.freq_hz.to_string(),
+                c.bandwidth_hz.to_string(),
+                c.subcarrier_spacing_hz.to_string(),
+                pattern.clone(),
+            ])?;
+        }
+        Ok(())
+    })
+}
+
+/// A CSV table written atomically: `header`, then the rows `fill` writes.
+fn write_table(
+    path: &Path,
+    header: &[&str],
+    fill: impl FnOnce(&mut csv::Writer<&mut std::io::BufWriter<std::fs::File>>) -> csv::Result<()>,
+) -> Result<(), InventoryError> {
+    twin_format::fsio::write_file_with(path, twin_format::Existing::Replace, |file| {
+        let mut w = csv::Writer::from_writer(file);
+        let rows = w.write_record(header).and_then(|()| fill(&mut w));
+        rows.map_err(io(path))?;
+        w.flush()
+            .map_err(|e| InventoryError::Io { path: path.to_path_buf(), reason: e.to_string() })
+    })
 }
 
 #[cfg(test)]

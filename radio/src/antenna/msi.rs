@@ -249,8 +249,9 @@ impl MsiPattern {
 
     /// Writes the file (see [`MsiPattern::to_text`]).
     pub fn write(&self, path: &Path, comment: &[&str]) -> Result<(), AntennaError> {
-        std::fs::write(path, self.to_text(comment))
-            .map_err(|reason| AntennaError::Write { path: path.to_path_buf(), reason })
+        let text = self.to_text(comment);
+        twin_format::fsio::write_file(path, text.as_bytes(), twin_format::Existing::Replace)
+            .map_err(|e| AntennaError::Write { path: path.to_path_buf(), reason: e })
     }
 
     /// The default macro panel ([`Pattern::default_macro`]) as the project ships it for planning

@@ -180,3 +180,126 @@ impl Config {
         })
     }
 }
+
+/// A file or folder on the command line that cannot be used: exit 1 (an unreadable input, an
+/// existing or unwritable output), found before any work starts. Every other problem of the
+/// command line is a usage error (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct PathProblem(String);
+
+impl Config {
+    /// Checks every input the command reads first and every output location it will write, so
+    /// that no command works for minutes and then fails on a missing file or a read-only folder.
+    pub(crate) fn check_paths(&self) -> Result<(), PathProblem> {
+        match self {
+            Config::Validate { scenario, .. } | Config::Sweep { scenario, .. } => input(scenario),
+            Config::Run { scenario, out, .. } | Config::SettleRun { scenario, out, .. } => {
+                input(scenario)?;
+                new_output(out)
+            }
+            Config::Coverage { scenario, out, .. } => {
+                input(scenario)?;
+                writable_location(out)
+            }
+            // Without the learned layer the command only says how to rebuild.
+            Config::Calibrate(_) if !scenarios::calibration::AVAILABLE => Ok(()),
+            Config::Calibrate(a) => {
+                input(&a.scenario)?;
+                input(&a.measurements)?;
+                // An existing model directory is replaced (the command checks what it is).
+                writable_location(&a.out)
+            }
+            Config::Import { topology, nodes, links, .. } => {
+                input(topology)?;
+                import_outputs(topology, nodes, links)
+            }
+            Config::Compare { a, b, .. } => input(a).and_then(|()| input(b)),
+            Config::SettleVerify { log, .. } => input(log),
+            Config::Demo { .. } | Config::View { .. } => Ok(()),
+        }
+    }
+}
+
+fn input(path: &std::path::Path) -> Result<(), PathProblem> {
+    match std::fs::metadata(path) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(PathProblem(format!("cannot read {}: {e}", path.display()))),
+    }
+}
+
+/// An output that must not exist yet, in a location that can be written.
+fn new_output(path: &std::path::Path) -> Result<(), PathProblem> {
+    if path.symlink_metadata().is_ok() {
+        return Err(PathProblem(format!(
+            "{} exists; choose a new output (nothing is overwritten)",
+            path.display()
+        )));
+    }
+    writable_location(path)
+}
+
+/// The folder `path` will be written in: its nearest existing ancestor must be a folder this
+/// process can create files in (tried with a probe file, which is removed).
+fn writable_location(path: &std::path::Path) -> Result<(), PathProblem> {
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    let mut dir = parent.unwrap_or(std::path::Path::new("."));
+    while dir.symlink_metadata().is_err() {
+        match dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(p) => dir = p,
+            None => {
+                dir = std::path::Path::new(".");
+                break;
+            }
+        }
+    }
+    if !dir.is_dir() {
+        return Err(PathProblem(format!(
+            "cannot write {}: {} is a file, not a folder",
+            path.display(),
+            dir.display()
+        )));
+    }
+    let probe = dir.join(twin_format::fsio::temp_name("write-probe"));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(PathProblem(format!(
+            "cannot write {}: {} does not take new files ({e})",
+            path.display(),
+            dir.display()
+        ))),
+    }
+}
+
+/// `twin import`'s two outputs: new files, not each other, not the input.
+fn import_outputs(
+    topology: &std::path::Path,
+    nodes: &std::path::Path,
+    links: &std::path::Path,
+) -> Result<(), PathProblem> {
+    let same = |a: &std::path::Path, b: &std::path::Path| {
+        a == b
+            || std::fs::canonicalize(a)
+                .ok()
+                .is_some_and(|x| std::fs::canonicalize(b).ok() == Some(x))
+    };
+    if same(nodes, links) {
+        return Err(PathProblem(format!(
+            "--nodes and --links are the same file ({}); give two",
+            nodes.display()
+        )));
+    }
+    for out in [nodes, links] {
+        if same(out, topology) {
+            return Err(PathProblem(format!(
+                "{} is the topology being imported; write the tables elsewhere",
+                out.display()
+            )));
+        }
+        new_output(out)?;
+    }
+    Ok(())
+}

@@ -330,7 +330,19 @@ fn main() -> ExitCode {
     if !matches!(config, Ok(Config::View { .. })) {
         signals::install();
     }
-    match config.and_then(dispatch) {
+    let config = match config {
+        Ok(c) => c,
+        Err(e) => {
+            // A value clap let through that the command cannot use: a usage error, like clap's.
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = config.check_paths() {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
+    }
+    match dispatch(config) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -65,8 +65,8 @@ impl Validator {
         out
     }
 
-    /// The first interval an operation at `time` applies to: the first that starts at or after
-    /// it (the window's start when absent). `last` is the previous operation's time, for the
+    /// The interval an operation at `time` applies from: the one it starts (the window's start
+    /// when absent); a time inside an interval is an error, not rounded to the next. `last` is the previous operation's time, for the
     /// order check.
     fn time(
         &mut self,
@@ -102,6 +102,20 @@ impl Validator {
                     time.unwrap_or(""),
                     scenario.window.start,
                     scenario.window.end
+                ),
+            );
+            ok = false;
+        }
+        if step > 0 && (at - start_s).rem_euclid(step) != 0 {
+            self.push(
+                path,
+                None,
+                f,
+                format!(
+                    "time {} does not start an interval ({} s each from {}): a change applies from an interval's start, so give one",
+                    time.unwrap_or(""),
+                    step,
+                    scenario.window.start
                 ),
             );
             ok = false;

@@ -181,6 +181,20 @@ impl Validator {
         Some(v)
     }
 
+    /// The optional `unit` column: the unit rate cards price the service in (data MB, voice
+    /// min, sms sms), or empty; any other (GB, kB, s) would be priced as if it were that unit.
+    fn unit(&mut self, path: &Path, line: usize, service: Service, text: &str) {
+        let unit = text.trim();
+        let expected = service.unit();
+        if !unit.is_empty() && !unit.eq_ignore_ascii_case(expected) {
+            let msg = format!(
+                "\"{unit}\": {} volumes are in {expected} (the unit rate cards price); convert the column",
+                service.name()
+            );
+            self.push(path, Some(line), "unit", msg);
+        }
+    }
+
     /// A whole number of records in `[0, MAX_RECORDS_PER_ROW]`.
     fn records(&mut self, path: &Path, line: usize, text: &str) -> Option<u64> {
         let v = self.bounded(path, line, "records", text, (0.0, MAX_RECORDS_PER_ROW))?;
@@ -279,6 +293,15 @@ impl Validator {
         let (h, rows) = self
             .table(path, &["interval_start", "cell_id", "dl_bytes", "ul_bytes", "active_users"])?;
         let before = self.diags.len();
+        if rows.is_empty() {
+            self.push(
+                path,
+                None,
+                "traffic",
+                "the file has a header but no rows: nothing to replay",
+            );
+            return None;
+        }
         let cells: BTreeMap<&str, usize> =
             inv.cells.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
         let mut out = Vec::with_capacity(rows.len());
@@ -424,6 +447,9 @@ impl Validator {
                     "service",
                     format!("\"{}\" is not data, voice or sms", get("service")),
                 );
+            }
+            if let (Some(service), true) = (service, h.contains_key("unit")) {
+                self.unit(path, line, service, &get("unit"));
             }
             let records = self.records(path, line, &get("records"));
             let volume = self.bounded(path, line, "volume", &get("volume"), (0.0, MAX_VOLUME));

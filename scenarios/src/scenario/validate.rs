@@ -132,7 +132,7 @@ impl Validator {
         let inventory = match radio::inventory::load(&files.sites.path, &files.cells.path, origin) {
             Ok(i) => Some(i),
             Err(e) => {
-                self.inventory_error(e);
+                self.inventory_error(&files.cells.path, e);
                 None
             }
         };
@@ -233,13 +233,15 @@ impl Validator {
     }
 
     /// An inventory problem against the file and line it is in (sites.csv or cells.csv).
-    fn inventory_error(&mut self, e: radio::inventory::InventoryError) {
+    fn inventory_error(&mut self, cells: &Path, e: radio::inventory::InventoryError) {
         use radio::inventory::InventoryError as E;
         match e {
             E::Row { path, line, reason } => self.push(&path, Some(line), "row", reason),
             E::File { path, reason } | E::Io { path, reason } => {
                 self.push(&path, None, "file", reason)
             }
+            // Reading does not write; should it ever, the error says which file.
+            other @ E::Write(_) => self.push(cells, None, "file", other.to_string()),
         }
     }
 

@@ -121,7 +121,7 @@ pub const MAX_WINDOW_CHARGE_MICROS: f64 = 1e18;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Service {
-    /// Packet data (volume in bytes or MB, per the rate card's unit).
+    /// Packet data (volume in MB).
     Data,
     /// Voice (volume in minutes).
     Voice,
@@ -130,6 +130,15 @@ pub enum Service {
 }
 
 impl Service {
+    /// The unit volumes and prices are in: MB of data, minutes of voice, messages.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Service::Data => "MB",
+            Service::Voice => "min",
+            Service::Sms => "sms",
+        }
+    }
+
     /// Parses `data`, `voice` or `sms` (any case).
     pub fn parse(s: &str) -> Option<Service> {
         match s.trim().to_ascii_lowercase().as_str() {

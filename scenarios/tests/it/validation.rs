@@ -380,3 +380,29 @@ fn numbers_outside_their_physical_range_name_file_line_and_field() {
     });
     has(&d, "scenario.toml", None, &["variant[1] \"ledger\".at[0]", "shorter than 0.001 s"]);
 }
+
+#[test]
+fn no_silent_coercions() {
+    // An operation inside an interval is not moved to the next one's start.
+    let d = diagnostics("op-inside", |dir| {
+        edit(
+            dir,
+            "scenario.toml",
+            "time = \"2024-03-31T12:00:00Z\"",
+            "time = \"2024-03-31T12:17:00Z\"",
+        )
+    });
+    has(&d, "scenario.toml", None, &["variant[0] \"retilt\".at[0]", "does not start an interval"]);
+    // A volume in another unit than the rate cards price is not priced as if it were theirs.
+    let d = diagnostics("unit-gb", |dir| edit(dir, "settlement.csv", ",5000.5,MB", ",5000.5,GB"));
+    has(&d, "settlement.csv", Some(2), &["unit", "\"GB\"", "data volumes are in MB"]);
+    // Traffic with a header and no rows is not a replay of nothing.
+    let d = diagnostics("traffic-header-only", |dir| {
+        std::fs::write(
+            dir.join("traffic.csv"),
+            "interval_start,cell_id,dl_bytes,ul_bytes,active_users\n",
+        )
+        .unwrap()
+    });
+    has(&d, "traffic.csv", None, &["header but no rows"]);
+}

@@ -16,17 +16,17 @@ use viewer::{Camera, Compare, RunData, ViewError, initial_view};
 #[command(
     name = "twin-view",
     version,
-    after_help = "Examples:\n  twin-view runs/demo\n  twin-view runs/demo --screenshot sinr.png --layer sinr --variant new-site \\\n      --interval 2025-03-01T18:00 --size 1600x1000\n  twin-view runs/demo --screenshot diff.png --layer rsrp --variant retilt --compare difference\n\nIn the window, press h for the keyboard shortcuts. Exit codes: 0 done, 1 the run directory or\na layer cannot be shown (the message says why), 2 bad arguments."
+    after_help = "Examples:\n  twin-view runs/demo\n  twin-view runs/demo --screenshot sinr.png --layer sinr --variant new-site \\\n      --interval 2025-03-01T18:00 --size 1600x1000\n  twin-view runs/demo --screenshot diff.png --layer rsrp --variant retilt --compare difference\n\nIn the window, press h for the keyboard shortcuts. Exit codes: 0 done, 1 the run directory or\na layer cannot be shown (the message says why), 2 bad arguments (refused before the run\nis opened)."
 )]
 struct Args {
     /// The run directory (`twin run scenario.toml --out DIR`).
     run_dir: PathBuf,
     /// Draw offscreen into this PNG instead of opening a window.
-    #[arg(long, value_name = "OUT.png")]
+    #[arg(long, value_name = "OUT.png", value_parser = png_path)]
     screenshot: Option<PathBuf>,
     /// The raster: rsrp, sinr, best-server or throughput.
-    #[arg(long, default_value = "rsrp")]
-    layer: String,
+    #[arg(long, default_value = "rsrp", value_parser = parse_field)]
+    layer: Field,
     /// The variant shown (default: the baseline).
     #[arg(long)]
     variant: Option<String>,
@@ -34,54 +34,88 @@ struct Args {
     #[arg(long)]
     interval: Option<String>,
     /// Against the baseline: single, side-by-side or difference.
-    #[arg(long, default_value = "single")]
-    compare: String,
-    /// Image or window size, WIDTHxHEIGHT pixels.
-    #[arg(long, default_value = "1600x1000")]
-    size: String,
+    #[arg(long, default_value = "single", value_parser = parse_compare)]
+    compare: Compare,
+    /// Image or window size, WIDTHxHEIGHT pixels (each side 64 to 16384).
+    #[arg(long, default_value = "1600x1000", value_parser = parse_size)]
+    size: (u32, u32),
     /// Layers to leave out, comma separated: buildings, coverage, unserved, sites, transport.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = ["buildings", "coverage", "unserved", "sites", "transport"])]
     hide: Vec<String>,
     /// Centre and scale of the view: X,Y,METRES_PER_PIXEL (default: the whole area).
-    #[arg(long, value_name = "X,Y,M_PER_PX")]
-    camera: Option<String>,
-    /// Close the window by itself after this many seconds (scripted screenshots, smoke tests).
-    #[arg(long, value_name = "SECONDS")]
-    quit_after: Option<f64>,
+    #[arg(long, value_name = "X,Y,M_PER_PX", value_parser = parse_camera)]
+    camera: Option<Camera>,
+    /// Close the window by itself after this many seconds, 0 to 86400 (scripted screenshots,
+    /// smoke tests).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_quit_after, allow_negative_numbers = true)]
+    quit_after: Option<Duration>,
     /// Draw the report's images into RUN_DIR/maps/view-VARIANT.png (the baseline's RSRP, each
     /// variant's RSRP difference after its last change) and list them with their captions in
     /// RUN_DIR/maps/views.json; `twin run` calls this to embed them in report.html.
     #[arg(long)]
     report: bool,
     /// Draw this many frames of the view offscreen and print their median and 90th percentile
-    /// frame time (how fast this machine's GPU draws the run).
-    #[arg(long, value_name = "N")]
-    frames: Option<usize>,
+    /// frame time (how fast this machine's GPU draws the run); 1 to 100000.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    frames: Option<u32>,
 }
 
-fn parse_size(text: &str) -> Result<(u32, u32), ViewError> {
-    let bad =
-        || ViewError::Input(format!("size \"{text}\": expected WIDTHxHEIGHT, e.g. 1600x1000"));
+// clap's value parsers: a bad argument is refused with its flag and exit 2, before any work.
+
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("\"{text}\": expected WIDTHxHEIGHT, e.g. 1600x1000");
     let (w, h) = text.split_once(['x', 'X']).ok_or_else(bad)?;
     let (w, h) =
         (w.trim().parse::<u32>().map_err(|_| bad())?, h.trim().parse::<u32>().map_err(|_| bad())?);
     if w < 64 || h < 64 || w > 16_384 || h > 16_384 {
-        return Err(ViewError::Input(format!(
-            "size {w}x{h}: each side must be 64 to 16384 pixels"
-        )));
+        return Err(format!("{w}x{h}: each side must be 64 to 16384 pixels"));
     }
     Ok((w, h))
 }
 
-/// `--quit-after`: a number of seconds a window can wait (not negative, not NaN, at most a day).
-fn parse_quit_after(seconds: Option<f64>) -> Result<Option<Duration>, ViewError> {
-    let Some(s) = seconds else { return Ok(None) };
-    if !(0.0..=86_400.0).contains(&s) {
-        return Err(ViewError::Input(format!(
-            "--quit-after {s}: expected a number of seconds from 0 to 86400"
-        )));
+/// A number of seconds a window can wait: not negative, not NaN, at most a day.
+fn parse_quit_after(text: &str) -> Result<Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if (0.0..=86_400.0).contains(&s) => Ok(Duration::from_secs_f64(s)),
+        _ => Err(format!("\"{text}\": expected a number of seconds from 0 to 86400")),
     }
-    Ok(Some(Duration::from_secs_f64(s)))
+}
+
+/// X,Y,METRES_PER_PIXEL: finite, with a positive scale.
+fn parse_camera(text: &str) -> Result<Camera, String> {
+    let parts: Result<Vec<f64>, _> = text.split(',').map(|p| p.trim().parse::<f64>()).collect();
+    match parts.as_deref() {
+        Ok([x, y, m]) if x.is_finite() && y.is_finite() && m.is_finite() && *m > 0.0 => {
+            Ok(Camera { cx: *x, cy: *y, m_per_px: *m })
+        }
+        _ => Err(format!(
+            "\"{text}\": expected X,Y,METRES_PER_PIXEL, finite numbers with a positive scale"
+        )),
+    }
+}
+
+fn parse_field(text: &str) -> Result<Field, String> {
+    Field::parse(text)
+        .ok_or_else(|| format!("\"{text}\": expected rsrp, sinr, best-server or throughput"))
+}
+
+fn parse_compare(text: &str) -> Result<Compare, String> {
+    match text {
+        "single" | "none" => Ok(Compare::Single),
+        "side-by-side" | "side" => Ok(Compare::SideBySide),
+        "difference" | "diff" => Ok(Compare::Difference),
+        other => Err(format!("\"{other}\": expected single, side-by-side or difference")),
+    }
+}
+
+/// A screenshot's name: the viewer writes PNG, so the name must say `.png`.
+fn png_path(text: &str) -> Result<PathBuf, String> {
+    let p = PathBuf::from(text);
+    if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) {
+        Ok(p)
+    } else {
+        Err(format!("\"{text}\": the screenshot is a PNG; name it NAME.png"))
+    }
 }
 
 /// The report's images: the baseline's RSRP and each variant's RSRP difference after its last
@@ -116,24 +150,8 @@ fn report_images(data: &RunData) -> Result<(), ViewError> {
 }
 
 fn main_inner(args: Args) -> Result<(), ViewError> {
-    let (w, h) = parse_size(&args.size)?;
-    let quit_after = parse_quit_after(args.quit_after)?;
-    let field = Field::parse(&args.layer).ok_or_else(|| {
-        ViewError::Input(format!(
-            "layer \"{}\": expected rsrp, sinr, best-server or throughput",
-            args.layer
-        ))
-    })?;
-    let compare = match args.compare.as_str() {
-        "single" | "none" => Compare::Single,
-        "side-by-side" | "side" => Compare::SideBySide,
-        "difference" | "diff" => Compare::Difference,
-        other => {
-            return Err(ViewError::Input(format!(
-                "compare \"{other}\": expected single, side-by-side or difference"
-            )));
-        }
-    };
+    let (w, h) = args.size;
+    let (field, compare, quit_after) = (args.layer, args.compare, args.quit_after);
     let data = RunData::open(&args.run_dir)?;
     let mut view = initial_view(&data, w, h);
     view.field = field;
@@ -149,40 +167,24 @@ fn main_inner(args: Args) -> Result<(), ViewError> {
     }
     for layer in &args.hide {
         let l = &mut view.layers;
-        match layer.trim() {
+        match layer.as_str() {
             "buildings" => l.buildings = false,
             "coverage" => l.coverage = false,
             "unserved" => l.unserved = false,
             "sites" => l.sites = false,
-            "transport" => l.transport = false,
-            other => {
-                return Err(ViewError::Input(format!(
-                    "--hide {other}: expected buildings, coverage, unserved, sites or transport"
-                )));
-            }
+            _ => l.transport = false,
         }
     }
     let panel_w = if compare == Compare::SideBySide { f64::from(w) / 2.0 } else { f64::from(w) };
-    view.camera = Camera::fit_run(&data, panel_w, f64::from(h));
-    if let Some(c) = &args.camera {
-        let parts: Vec<f64> = c.split(',').filter_map(|p| p.trim().parse().ok()).collect();
-        match parts.as_slice() {
-            [x, y, m] if *m > 0.0 => view.camera = Camera { cx: *x, cy: *y, m_per_px: *m },
-            _ => {
-                return Err(ViewError::Input(format!(
-                    "camera \"{c}\": expected X,Y,METRES_PER_PIXEL with a positive scale"
-                )));
-            }
-        }
-    }
+    view.camera = args.camera.unwrap_or_else(|| Camera::fit_run(&data, panel_w, f64::from(h)));
     if args.report {
         return report_images(&data);
     }
     if let Some(n) = args.frames {
         let mut headless = Headless::new()?;
         headless.frame(&data, &view, w, h)?;
-        let mut ms: Vec<f64> = Vec::with_capacity(n.max(1));
-        for _ in 0..n.max(1) {
+        let mut ms: Vec<f64> = Vec::with_capacity(n as usize);
+        for _ in 0..n {
             let t = std::time::Instant::now();
             headless.frame(&data, &view, w, h)?;
             ms.push(t.elapsed().as_secs_f64() * 1e3);

@@ -54,7 +54,7 @@ fn a_missing_layer_is_named_not_a_panic() {
 }
 
 #[test]
-fn the_binary_reports_bad_input_with_exit_1_and_writes_nothing() {
+fn the_binary_reports_bad_input_with_exit_1_or_2_and_writes_nothing() {
     let exe = env!("CARGO_BIN_EXE_twin-view");
     let out_dir = scratch("bin");
     let png = out_dir.join("x.png");
@@ -66,13 +66,10 @@ fn the_binary_reports_bad_input_with_exit_1_and_writes_nothing() {
     assert!(!png.exists());
 
     let run = crate::common::run_dir();
+    // What only the run can tell: exit 1, naming it.
     for (args, needle) in [
         (vec!["--variant", "nope"], "no variant \"nope\""),
         (vec!["--interval", "2030-01-01T00:00"], "outside the run's window"),
-        (vec!["--layer", "rspr"], "layer \"rspr\""),
-        (vec!["--size", "10x10"], "64 to 16384"),
-        (vec!["--quit-after=-1"], "--quit-after -1"),
-        (vec!["--quit-after", "NaN"], "--quit-after NaN"),
     ] {
         let o =
             Command::new(exe).arg(run).arg("--screenshot").arg(&png).args(&args).output().unwrap();
@@ -80,6 +77,25 @@ fn the_binary_reports_bad_input_with_exit_1_and_writes_nothing() {
         assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
         assert!(err.contains(needle), "{args:?}: {err}");
         assert!(!png.exists());
+    }
+    // Bad arguments: clap refuses them with the flag and exit 2, before the run is opened.
+    for (args, needle) in [
+        (vec!["--layer", "rspr"], "\"rspr\": expected rsrp"),
+        (vec!["--size", "10x10"], "64 to 16384"),
+        (vec!["--quit-after=-1"], "\"-1\": expected a number of seconds"),
+        (vec!["--quit-after", "NaN"], "\"NaN\": expected a number of seconds"),
+        (vec!["--camera", "NaN,0,1"], "finite numbers with a positive scale"),
+        (vec!["--camera", "0,inf,1"], "finite numbers with a positive scale"),
+        (vec!["--frames", "0"], "--frames"),
+        (vec!["--hide", "roads"], "roads"),
+        (vec!["--screenshot", "x.jpg"], "name it NAME.png"),
+    ] {
+        let o =
+            Command::new(exe).arg(run).arg("--screenshot").arg(&png).args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(!png.exists() && !std::path::Path::new("x.jpg").exists());
     }
 }
 

@@ -64,7 +64,7 @@ fn calibrate_learns_a_known_bias_from_a_drive_test() {
         .arg(dir.join("model2"))
         .output()
         .unwrap();
-    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(bad.status.code(), Some(2), "a bad command line");
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--level 1.5"));
 }
 

@@ -168,3 +168,76 @@ fn coverage_writes_the_grid_of_a_variant() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(!dir.join("cov2").exists());
 }
+
+#[test]
+fn import_refuses_to_overwrite_its_input_an_output_or_itself() {
+    let dir = scratch("import-refusals");
+    let graph = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/topologyzoo/graphml/Abilene.graphml");
+    let import = |nodes: &std::path::Path, links: &std::path::Path| {
+        twin()
+            .arg("import")
+            .arg(&graph)
+            .arg("--nodes")
+            .arg(nodes)
+            .arg("--links")
+            .arg(links)
+            .output()
+            .unwrap()
+    };
+    let same = dir.join("s.csv");
+    let o = import(&same, &same);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("are the same file"));
+    assert!(!same.exists(), "nothing written");
+    let (nodes, links) = (dir.join("nodes.csv"), dir.join("links.csv"));
+    std::fs::write(&nodes, "keep me\n").unwrap();
+    let o = import(&nodes, &links);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("exists; choose a new output"));
+    assert_eq!(std::fs::read_to_string(&nodes).unwrap(), "keep me\n");
+    assert!(!links.exists(), "neither table is written when one is refused");
+    let o = import(&graph, &links);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is the topology being imported"));
+}
+
+#[test]
+fn exit_codes_are_the_documented_ones_and_come_before_any_work() {
+    let dir = scratch("exit-codes");
+    let path = write_small(&dir);
+    let code = |args: &[&str]| {
+        let t0 = std::time::Instant::now();
+        let o = twin().args(args).output().unwrap();
+        (o.status.code(), String::from_utf8_lossy(&o.stderr).to_string(), t0.elapsed())
+    };
+    let scenario = path.to_str().unwrap();
+    // A bad value on the command line: 2, at once (no replay first).
+    let (c, err, t) = code(&["sweep", "--op", "set-tilt", "--values", "NaN", scenario]);
+    assert_eq!(c, Some(2), "{err}");
+    assert!(err.contains("--values NaN") && t < std::time::Duration::from_secs(2), "{err} {t:?}");
+    let out = dir.join("r");
+    let out = out.to_str().unwrap();
+    let (c, err, _) = code(&["run", "--packet-seconds", "0", scenario, "--out", out]);
+    assert_eq!(c, Some(2), "{err}");
+    // A missing input or an unusable output: 1, before any work.
+    let (c, err, _) = code(&["run", "/nowhere/scenario.toml", "--out", out]);
+    assert_eq!(c, Some(1), "{err}");
+    assert!(err.contains("cannot read /nowhere/scenario.toml"), "{err}");
+    let file = dir.join("afile");
+    std::fs::write(&file, "x").unwrap();
+    let under_file = file.join("run");
+    let (c, err, t) = code(&["run", scenario, "--out", under_file.to_str().unwrap()]);
+    assert_eq!(c, Some(1), "{err}");
+    assert!(
+        err.contains("is a file, not a folder") && t < std::time::Duration::from_secs(2),
+        "{err}"
+    );
+    let (c, err, _) = code(&["settle", "run", scenario, "--out", file.to_str().unwrap()]);
+    assert_eq!(c, Some(1), "{err}");
+    assert!(err.contains("exists; choose a new output"), "{err}");
+    // A scenario that does not validate: 2; an unverifiable log: 3 (the settle tests).
+    edit(&dir, "traffic.csv", ",A-1,", ",Z-9,");
+    let (c, err, _) = code(&["validate", scenario]);
+    assert_eq!(c, Some(2), "{err}");
+}

@@ -8,6 +8,7 @@ mod calibration;
 mod commands;
 #[path = "../../../tests/it/common.rs"]
 mod common;
+mod full_disk;
 mod runs;
 mod settle;
 mod signals;

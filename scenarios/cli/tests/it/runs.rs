@@ -124,7 +124,7 @@ fn a_failing_run_exits_1_and_writes_nothing() {
         .arg(dir.join("run3"))
         .output()
         .unwrap();
-    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(bad.status.code(), Some(2), "a bad command line");
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--packet-seconds 0"));
     let unknown =
         twin().args(["sweep", "--op", "set-tlit", "--values", "1"]).arg(&path).output().unwrap();
