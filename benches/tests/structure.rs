@@ -18,7 +18,7 @@ const MAX_FN_LINES: usize = 120;
 const MAX_FILE_LINES: usize = 700;
 
 /// The crates whose sources are checked, relative to the workspace root.
-const CRATES: [&str; 8] = [
+const CRATES: [&str; 9] = [
     "sim-core",
     "radio",
     "transport",
@@ -27,6 +27,7 @@ const CRATES: [&str; 8] = [
     "scenarios/format",
     "scenarios/cli",
     "viewer",
+    "fuzz",
 ];
 
 fn root() -> PathBuf {

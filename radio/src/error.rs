@@ -444,6 +444,20 @@ pub enum GeoJsonError {
         #[source]
         source: GeoError,
     },
+    /// A footprint is wider than any building: most likely one of its coordinates is wrong (a
+    /// latitude of 5.15 for 51.5). Extruded, it would make a scene of a country whose surface
+    /// model takes minutes to build.
+    #[error(
+        "footprint {footprint} spans {extent_m:.0} m, more than the {limit_m:.0} m of any building (is a coordinate wrong?)"
+    )]
+    FootprintTooLarge {
+        /// The footprint, counted over all polygons in document order.
+        footprint: usize,
+        /// The larger side of its bounding box in the scene frame, metres.
+        extent_m: f64,
+        /// The largest extent accepted, metres.
+        limit_m: f64,
+    },
 }
 
 /// Why an antenna pattern could not be used.

@@ -1,5 +1,5 @@
 //! Error messages with their causes, for the crates whose errors fold a foreign cause into
-//! one line.
+//! one line, and the line a parser's byte offset falls on.
 
 use std::error::Error;
 
@@ -20,6 +20,15 @@ pub fn with_causes(e: &(dyn Error + 'static)) -> String {
     text
 }
 
+/// The 1-based line of byte `offset` of `text`, for error messages. Any offset is accepted:
+/// one past the end is the last line, and one inside a multi-byte character (XML and TOML
+/// parsers report positions in bytes, and a byte-order mark or a mutated file can put one
+/// there) counts the lines before it, where slicing the text would panic.
+pub fn line_at(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -32,5 +41,15 @@ mod tests {
     fn causes_follow_once() {
         let e = Outer(std::io::Error::other("inner"));
         assert_eq!(with_causes(&e), "outer: inner");
+    }
+
+    #[test]
+    fn lines_of_any_offset() {
+        let text = "\u{feff}a\né\n";
+        assert_eq!(line_at(text, 0), 1);
+        assert_eq!(line_at(text, 2), 1, "inside the byte-order mark");
+        assert_eq!(line_at(text, 5), 2);
+        assert_eq!(line_at(text, 6), 2, "inside the é");
+        assert_eq!(line_at(text, 1000), 3);
     }
 }

@@ -255,8 +255,9 @@ pub enum SndlibError {
         /// Its text, without comment.
         text: String,
     },
-    /// A demand's value is negative or not finite.
-    #[error("line {line}: demand {demand}: value {value} must be >= 0")]
+    /// A demand's value is negative or not finite, or so large that in bit/s (times the
+    /// file's unit) it is not finite either.
+    #[error("line {line}: demand {demand}: value {value} must be >= 0 and finite in bit/s")]
     BadDemandValue {
         /// The line.
         line: usize,

@@ -30,6 +30,11 @@ pub struct MsiPattern {
     pub vertical_db: Vec<f64>,
 }
 
+/// The deepest attenuation a cut may hold, dB. Measured patterns stop near 60 dB; a value far
+/// beyond any of them is a broken file, and one near `f64::MAX` would overflow the
+/// interpolation between neighbouring samples to infinity.
+const MAX_ATTENUATION_DB: f64 = 1000.0;
+
 /// Linear interpolation in a 360-point cut at any angle (wrapping).
 fn interp_cut(cut: &[f64], angle_deg: f64) -> f64 {
     let n = cut.len();
@@ -66,7 +71,9 @@ impl MsiPattern {
             let mut words = line.split_whitespace();
             let key = words.next().unwrap_or("").to_ascii_uppercase();
             let rest: Vec<&str> = words.collect();
-            let first_number = || rest.iter().find_map(|w| w.parse::<f64>().ok());
+            // `NaN` and `inf` parse as numbers, but no gain, tilt or frequency is either.
+            let first_number =
+                || rest.iter().find_map(|w| w.parse::<f64>().ok().filter(|v| v.is_finite()));
             match key.as_str() {
                 "" => {}
                 "NAME" => name = rest.join(" "),
@@ -105,6 +112,14 @@ impl MsiPattern {
                         };
                         if !(angle.is_finite() && value.is_finite()) {
                             return Err((i + k + 1, "non-finite value".into()));
+                        }
+                        if value.abs() > MAX_ATTENUATION_DB {
+                            return Err((
+                                i + k + 1,
+                                format!(
+                                    "attenuation {value} dB is beyond {MAX_ATTENUATION_DB} dB: not a pattern value"
+                                ),
+                            ));
                         }
                         // Attenuations are written without sign; a stray minus sign means the same.
                         points.push((angle.rem_euclid(360.0), value.abs()));
@@ -346,6 +361,13 @@ mod tests {
         assert!(MsiPattern::parse(&bad).is_err());
         let no_gain = msi_text().replace("GAIN 15.85 dBd", "");
         assert!(MsiPattern::parse(&no_gain).unwrap_err().1.contains("GAIN"));
+        // Values that parse as numbers but would make every gain infinite or NaN.
+        let nan_gain = msi_text().replace("GAIN 15.85 dBd", "GAIN NaN dBd");
+        assert!(MsiPattern::parse(&nan_gain).unwrap_err().1.contains("GAIN"));
+        let huge = msi_text().replacen("\n10 0.28\n", "\n10 1e308\n", 1);
+        assert_ne!(huge, msi_text());
+        let (_, reason) = MsiPattern::parse(&huge).unwrap_err();
+        assert!(reason.contains("beyond 1000 dB"), "{reason}");
         let err = MsiPattern::read(Path::new("/nonexistent/panel.msi")).unwrap_err().to_string();
         assert!(err.contains("/nonexistent/panel.msi"));
     }

@@ -174,7 +174,9 @@ fn raw_footprints(
         None => None,
     };
     let mut out = Vec::with_capacity(polygons.len());
-    for poly in polygons {
+    // A polygon without rings is an empty geometry, which RFC 7946 (3.1) lets a reader take
+    // as none: it has no footprint to extrude.
+    for poly in polygons.into_iter().filter(|p| !p.is_empty()) {
         let rings = poly
             .iter()
             .enumerate()
@@ -286,7 +288,23 @@ fn local_frame(
     })
 }
 
-/// The footprints in scene metres.
+/// The largest side of a footprint's bounding box, metres: ten times the largest buildings
+/// (airport terminals, factories of a kilometre or two), well short of a city's extent.
+pub const MAX_FOOTPRINT_M: f64 = 10_000.0;
+
+/// The larger side of the bounding box of `rings`, metres.
+fn extent_m(rings: &[Vec<[f64; 2]>]) -> f64 {
+    let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+    for p in rings.iter().flatten() {
+        for k in 0..2 {
+            lo[k] = lo[k].min(p[k]);
+            hi[k] = hi[k].max(p[k]);
+        }
+    }
+    (hi[0] - lo[0]).max(hi[1] - lo[1])
+}
+
+/// The footprints in scene metres, each no wider than [`MAX_FOOTPRINT_M`].
 fn to_local(
     raw: Vec<RawFootprint>,
     frame: Option<&LocalFrame>,
@@ -311,6 +329,14 @@ fn to_local(
                     .collect::<Result<Vec<_>, SceneError>>()
             })
             .collect::<Result<Vec<_>, SceneError>>()?;
+        let extent = extent_m(&rings);
+        if extent > MAX_FOOTPRINT_M {
+            return Err(geo_err(GeoJsonError::FootprintTooLarge {
+                footprint: i,
+                extent_m: extent,
+                limit_m: MAX_FOOTPRINT_M,
+            }));
+        }
         footprints.push(Footprint { rings, height_m: fp.height_m, wall: fp.wall });
     }
     Ok(footprints)
@@ -336,7 +362,9 @@ fn extrude(footprints: &[Footprint], options: &GeoJsonOptions) -> Result<Scene, 
         let flat: Vec<[f64; 2]> = fp.rings.iter().flatten().copied().collect();
         let mut holes = Vec::new();
         let mut acc = 0u32;
-        for ring in &fp.rings[..fp.rings.len() - 1] {
+        // Each ring but the last starts a hole where it ends (earcut's hole offsets).
+        let before_last = fp.rings.split_last().map_or(&[][..], |(_, rest)| rest);
+        for ring in before_last {
             acc += ring.len() as u32;
             holes.push(acc);
         }
@@ -471,6 +499,31 @@ mod tests {
         assert!(
             text.contains("footprint 0 (GeoJSON positions are longitude, latitude): latitude 95"),
             "{text}"
+        );
+        // Polygons without rings are empty geometries: no footprint, no error of their own.
+        let empty = r#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","properties":{"height":5},"geometry":{"type":"Polygon","coordinates":[]}},
+            {"type":"Feature","properties":{"height":5},"geometry":{"type":"Polygon","coordinates":[[[0,0],[0.001,0],[0,0.001]]]}}]}"#;
+        assert_eq!(from_str(empty, &GeoJsonOptions::default()).unwrap().n_buildings, 1);
+        let only_empty = r#"{"type":"Feature","properties":{"height":5},"geometry":{"type":"Polygon","coordinates":[]}}"#;
+        let e = from_str(only_empty, &GeoJsonOptions::default()).unwrap_err();
+        assert!(
+            matches!(&e, SceneError::GeoJson { reason: GeoJsonError::NoFootprints, .. }),
+            "{e}"
+        );
+        // A hole whose last corner lost its latitude (1e-320 for 51.5075) reaches 5 700 km
+        // south: an error naming the footprint, not a continent-sized scene.
+        let courtyard = r#"{"type":"Feature","properties":{"height":18},"geometry":{"type":"Polygon","coordinates":[[[-0.128,51.507],[-0.127,51.507],[-0.127,51.5077],[-0.128,51.5077]],[[-0.1277,51.5072],[-0.1273,51.5072],[-0.1273,51.5075],[-0.1277,1e-320]]]}}"#;
+        let e = from_str(courtyard, &GeoJsonOptions::default()).unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                SceneError::GeoJson {
+                    reason: GeoJsonError::FootprintTooLarge { footprint: 0, extent_m, .. },
+                    ..
+                } if *extent_m > 5e6
+            ),
+            "{e}"
         );
         let err =
             load(Path::new("/nonexistent/city.geojson"), &GeoJsonOptions::default()).unwrap_err();

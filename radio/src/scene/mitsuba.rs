@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use nalgebra::{Matrix4, Vector4};
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
+use sim_core::error_text::line_at;
 
 use super::{Scene, SceneBuilder, SceneOptions, ply};
 use crate::error::{MitsubaError, SceneError};
@@ -375,12 +376,17 @@ fn parse(text: &str) -> Result<(HashMap<String, MaterialSpec>, Vec<ShapeSpec>), 
     let mut reader = quick_xml::Reader::from_str(text);
     reader.config_mut().trim_text(true);
     let mut st = ParseState::default();
-    let line_of = |pos: u64| text[..(pos as usize).min(text.len())].matches('\n').count() + 1;
+    // quick-xml's positions are bytes, not always on a character boundary (a byte-order mark
+    // shifts them): lines are counted on the bytes.
+    let line_of = |pos: u64| line_at(text, usize::try_from(pos).unwrap_or(usize::MAX));
     // An element's event starts where the previous one ended, before the whitespace that
     // trimming dropped; its line is that of its `<`.
     let tag_line = |pos: u64| {
-        let pos = (pos as usize).min(text.len());
-        line_of(text[pos..].find('<').map_or(pos, |k| pos + k) as u64)
+        let pos = usize::try_from(pos).unwrap_or(usize::MAX).min(text.len());
+        line_at(
+            text,
+            text.as_bytes()[pos..].iter().position(|&b| b == b'<').map_or(pos, |k| pos + k),
+        )
     };
     loop {
         let pos = reader.buffer_position();
@@ -431,6 +437,14 @@ mod tests {
         assert_eq!(concrete.name, "concrete");
         let glass = resolve_material(&MaterialSpec::default(), "meshes/c-itu_glass.ply").unwrap();
         assert_eq!(glass.name, "glass");
+    }
+
+    #[test]
+    fn errors_after_a_byte_order_mark_name_their_line() {
+        let e = parse("\u{feff}  </scene>\n").unwrap_err();
+        assert!(matches!(e, MitsubaError::Xml { line: 1, .. }), "{e:?}");
+        let e = parse("\u{feff}<scene>\n<shape type=\"ply\"></scene>").unwrap_err();
+        assert!(matches!(e, MitsubaError::Xml { line: 2, .. }), "{e:?}");
     }
 
     #[test]

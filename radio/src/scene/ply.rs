@@ -89,6 +89,7 @@ pub fn parse(bytes: &[u8]) -> Result<PlyMesh, PlyError> {
         Format::BinaryLe => Reader::Binary { bytes: body, pos: 0 },
         Format::Ascii => Reader::Ascii {
             words: std::str::from_utf8(body).map_err(PlyError::BodyNotText)?.split_whitespace(),
+            body_len: body.len(),
         },
     };
     let mut mesh = PlyMesh { vertices: vec![], faces: vec![] };
@@ -205,7 +206,7 @@ fn read_vertices(
     let [Some(px), Some(py), Some(pz)] = pos[..] else {
         return Err(PlyError::MissingCoordinate);
     };
-    mesh.vertices.reserve(el.count);
+    mesh.vertices.reserve(reader.capacity_for(el.count));
     let mut values = vec![0.0; el.properties.len()];
     for i in 0..el.count {
         let err = |e: ValueError| e.at(PlyItem::Vertex(i));
@@ -232,7 +233,7 @@ fn read_faces(el: &Element, reader: &mut Reader<'_>, mesh: &mut PlyMesh) -> Resu
         .iter()
         .position(|p| matches!(p, Property::List { name, .. } if name == "vertex_indices" || name == "vertex_index"))
         .ok_or(PlyError::NoVertexList)?;
-    mesh.faces.reserve(el.count);
+    mesh.faces.reserve(reader.capacity_for(el.count));
     let mut poly: Vec<u32> = Vec::with_capacity(4);
     for f in 0..el.count {
         for (k, p) in el.properties.iter().enumerate() {
@@ -276,6 +277,11 @@ fn fan(f: usize, poly: &[u32], faces: &mut Vec<[u32; 3]>) -> Result<(), PlyError
 
 /// Reads an element the mesh does not use, so that the next one starts where it should.
 fn skip_element(el: &Element, reader: &mut Reader<'_>) -> Result<(), PlyError> {
+    // An element without properties takes no room in the body, however many the header
+    // declares: counting through 2^64 of them would never end.
+    if el.properties.is_empty() {
+        return Ok(());
+    }
     let err = |e: ValueError| e.at(PlyItem::Element(el.name.clone()));
     for _ in 0..el.count {
         for p in &el.properties {
@@ -325,10 +331,22 @@ impl ValueError {
 
 enum Reader<'a> {
     Binary { bytes: &'a [u8], pos: usize },
-    Ascii { words: std::str::SplitWhitespace<'a> },
+    Ascii { words: std::str::SplitWhitespace<'a>, body_len: usize },
 }
 
 impl Reader<'_> {
+    /// How many of `count` declared records to reserve room for: no more than the body has
+    /// bytes left, since every record with a property takes at least one. The header's count
+    /// is the file's word; a count of 10^19 must be an error at the end of the body, not an
+    /// allocation of that many vertices.
+    fn capacity_for(&self, count: usize) -> usize {
+        let left = match self {
+            Reader::Binary { bytes, pos } => bytes.len().saturating_sub(*pos),
+            Reader::Ascii { body_len, .. } => *body_len,
+        };
+        count.min(left)
+    }
+
     /// The next value of type `ty`, as a number.
     fn scalar(&mut self, ty: Scalar) -> Result<f64, ValueError> {
         match self {
@@ -351,7 +369,7 @@ impl Reader<'_> {
                     }
                 })
             }
-            Reader::Ascii { words } => {
+            Reader::Ascii { words, .. } => {
                 let w = words.next().ok_or(ValueError::EndsEarly { offset: None })?;
                 w.parse::<f64>().map_err(|_| ValueError::NotANumber { word: w.to_string() })
             }
@@ -420,6 +438,19 @@ mod tests {
         assert!(e.to_string().contains("at least 3"), "{e}");
         let err = read(Path::new("/nonexistent/mesh.ply")).unwrap_err().to_string();
         assert!(err.contains("/nonexistent/mesh.ply"), "{err}");
+    }
+
+    #[test]
+    fn declared_counts_are_not_trusted() {
+        // 2^64 - 1 vertices in a header over a body of four bytes: the body ends early, with
+        // no allocation of 2^64 vertices first.
+        let huge = b"ply\nformat binary_little_endian 1.0\nelement vertex 18446744073709551615\nproperty float x\nproperty float y\nproperty float z\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n\0\0\0\0";
+        let e = parse(huge).unwrap_err();
+        assert!(matches!(e, PlyError::EndsEarly { item: PlyItem::Vertex(0), .. }), "{e}");
+        // As many records of an element without properties: they take no room, so the mesh
+        // after them is read, at once.
+        let empty = b"ply\nformat ascii 1.0\nelement padding 18446744073709551615\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n0 0 0\n1 0 0\n0 1 0\n3 0 1 2\n";
+        assert_eq!(parse(empty).unwrap().faces, vec![[0, 1, 2]]);
     }
 
     #[test]

@@ -260,8 +260,7 @@ impl Validator {
                 Some(s)
             }
             Err(e) => {
-                let line =
-                    e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+                let line = e.span().map(|s| sim_core::error_text::line_at(&text, s.start));
                 self.push(path, line, "toml", e.message().to_string());
                 None
             }

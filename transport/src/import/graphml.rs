@@ -156,7 +156,7 @@ fn read_elements(text: &str) -> Result<RawGraph, TopologyError> {
 
 /// The 1-based line of byte offset `pos` in `text`.
 fn line_of(text: &str, pos: u64) -> usize {
-    text[..(pos as usize).min(text.len())].matches('\n').count() + 1
+    sim_core::error_text::line_at(text, usize::try_from(pos).unwrap_or(usize::MAX))
 }
 
 impl ElementReader<'_> {
@@ -565,6 +565,13 @@ mod tests {
                 .to_string()
                 .contains("unknown entity &bogus;")
         );
+    }
+
+    #[test]
+    fn an_error_inside_a_byte_order_mark_names_its_line() {
+        // quick-xml reports this error at byte 2, inside the three bytes of the mark.
+        let e = parse("\u{feff}  </graph>\n", &GraphmlOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("malformed XML at line 1"), "{e}");
     }
 
     #[test]

@@ -298,7 +298,8 @@ impl Parser {
         let a = self.lookup(&t[2], "demand", id, line_no)?;
         let b = self.lookup(&t[3], "demand", id, line_no)?;
         let value = number(&t[6], "demand value", line_no)?;
-        if !(value.is_finite() && value >= 0.0) {
+        // 1e300 Gbit/s is a finite number of units but an infinite rate.
+        if !(value.is_finite() && value >= 0.0 && (value * self.unit).is_finite()) {
             return Err(SndlibError::BadDemandValue { line: line_no, demand: id.clone(), value });
         }
         if a == b {
@@ -410,6 +411,8 @@ mod tests {
         let e = err(&TINY.replace("1 1.50", "1 -2"));
         assert!(matches!(&e, SndlibError::BadDemandValue { line: 15, value: -2.0, .. }), "{e}");
         assert!(e.to_string().contains("D1"), "{e}");
+        let e = err(&TINY.replace("1 1.50", "1 1e300"));
+        assert!(matches!(&e, SndlibError::BadDemandValue { line: 15, .. }), "{e}");
         let e = err(&TINY.replace("( 10.00 1.0 40.00 3.0 )", "( )"));
         assert!(e.to_string().contains("neither"), "{e}");
         assert!(err("NODES (\n A\n").to_string().contains("not closed"));
