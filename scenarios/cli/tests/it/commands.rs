@@ -125,7 +125,8 @@ fn compare_and_import() {
     if !graph.is_file() {
         panic!("shared data missing: {}", graph.display());
     }
-    let (nodes, links) = (dir.join("nodes.csv"), dir.join("links.csv"));
+    // Beside the scenario's own nodes.csv and links.csv, which import refuses to overwrite.
+    let (nodes, links) = (dir.join("zoo-nodes.csv"), dir.join("zoo-links.csv"));
     let imp = twin()
         .arg("import")
         .arg(&graph)
@@ -197,7 +198,7 @@ fn import_refuses_to_overwrite_its_input_an_output_or_itself() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("exists; choose a new output"));
     assert_eq!(std::fs::read_to_string(&nodes).unwrap(), "keep me\n");
     assert!(!links.exists(), "neither table is written when one is refused");
-    let o = import(&graph, &links);
+    let o = import(&graph, &dir.join("other.csv"));
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("is the topology being imported"));
 }

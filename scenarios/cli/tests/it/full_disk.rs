@@ -82,6 +82,7 @@ fn writers_on_a_full_disk_fail_naming_the_path_and_leave_nothing() {
         .arg(full.join("nodes.csv"))
         .arg("--links")
         .arg(full.join("links.csv"))
+        .args(["--default-capacity-bps", "1e9"])
         .output()
         .unwrap();
     check("import", o, "nodes.csv");
