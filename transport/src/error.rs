@@ -31,6 +31,16 @@ pub enum TopologyError {
         /// What is wrong, with the line or element where there is one.
         reason: String,
     },
+    /// A row of a CSV table is wrong.
+    #[error("{path}, line {line}: {reason}")]
+    Row {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line (the header is line 1).
+        line: usize,
+        /// What is wrong, naming the column where there is one.
+        reason: String,
+    },
     /// An SNDlib native file is malformed or describes an unusable network.
     #[error("{path}: {}", with_causes(reason))]
     Sndlib {

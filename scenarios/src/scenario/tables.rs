@@ -95,6 +95,11 @@ impl Validator {
         let opts = transport::import::graphml::GraphmlOptions::default();
         match transport::import::load(path, links.as_deref(), &opts) {
             Ok(t) => Some(t),
+            // A row's problem against its own file (nodes.csv or links.csv) and line.
+            Err(transport::TopologyError::Row { path, line, reason }) => {
+                self.push(&path, Some(line), "row", reason);
+                None
+            }
             Err(e) => {
                 self.push(path, None, "network.topology", e.to_string());
                 None

@@ -406,3 +406,15 @@ fn no_silent_coercions() {
     });
     has(&d, "traffic.csv", None, &["header but no rows"]);
 }
+
+#[test]
+fn problems_in_sites_and_links_name_their_own_file_and_line() {
+    let d = diagnostics("site-line", |dir| edit(dir, "sites.csv", "B,400,0,25", "B,400,0,tall"));
+    has(&d, "sites.csv", Some(3), &["height_m", "\"tall\""]);
+    let d = diagnostics("link-line", |dir| {
+        edit(dir, "links.csv", "AGG2-CORE,AGG2,CORE,1e9,", "AGG2-CORE,AGG2,CORE,fast,")
+    });
+    has(&d, "links.csv", Some(3), &["capacity_bps", "\"fast\""]);
+    let d = diagnostics("node-line", |dir| edit(dir, "nodes.csv", "CORE,core,", "CORE,hub,"));
+    has(&d, "nodes.csv", Some(4), &["role \"hub\""]);
+}

@@ -41,7 +41,11 @@ impl Table {
         }
         let mut rows = Vec::new();
         for (i, r) in reader.records().enumerate() {
-            let r = r.map_err(|e| fmt(format!("line {}: {e}", i + 2)))?;
+            let r = r.map_err(|e| TopologyError::Row {
+                path: path.to_path_buf(),
+                line: i + 2,
+                reason: e.to_string(),
+            })?;
             rows.push((i + 2, r));
         }
         Ok(Table { path: path.to_path_buf(), columns, rows })
@@ -59,15 +63,15 @@ impl Table {
     ) -> Result<Option<f64>, TopologyError> {
         match self.get(row, col) {
             None => Ok(None),
-            Some(v) => v.parse::<f64>().map(Some).map_err(|_| TopologyError::Format {
-                path: self.path.clone(),
-                reason: format!("line {line}, column {col}: \"{v}\" is not a number"),
-            }),
+            Some(v) => v
+                .parse::<f64>()
+                .map(Some)
+                .map_err(|_| self.err(line, format!("column {col}: \"{v}\" is not a number"))),
         }
     }
 
     fn err(&self, line: usize, reason: String) -> TopologyError {
-        TopologyError::Format { path: self.path.clone(), reason: format!("line {line}: {reason}") }
+        TopologyError::Row { path: self.path.clone(), line, reason }
     }
 }
 
