@@ -27,7 +27,7 @@ const CRATES: [&str; 9] = [
     "scenarios/format",
     "scenarios/cli",
     "viewer",
-    "fuzz",
+    "benches/fuzz",
 ];
 
 fn root() -> PathBuf {
