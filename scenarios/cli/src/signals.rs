@@ -32,8 +32,9 @@ pub(crate) fn exit_code() -> ExitCode {
 }
 
 /// Starts watching for SIGINT and SIGTERM. Called before any other thread starts (they inherit
-/// the blocked mask), and not for commands that start another program, which would inherit it
-/// too. Where the signals cannot be blocked, Ctrl-C falls back to a plain handler.
+/// the blocked mask). Programs started from here inherit it too: `twin-view` unblocks them
+/// first thing, and `twin view`, which only starts the viewer, does not install this at all.
+/// Where the signals cannot be blocked, Ctrl-C falls back to a plain handler.
 pub(crate) fn install() {
     #[cfg(unix)]
     {

@@ -218,7 +218,22 @@ fn main_inner(args: Args) -> Result<(), ViewError> {
     }
 }
 
+/// Takes SIGINT and SIGTERM back: a `twin` that started this viewer blocks them in its threads
+/// (to wait for them on one of its own), and a blocked mask is inherited by the programs it
+/// starts. With them unblocked, Ctrl-C and SIGTERM stop the viewer as they stop any program.
+fn default_signals() {
+    #[cfg(unix)]
+    {
+        use nix::sys::signal::{SigSet, Signal};
+        let mut set = SigSet::empty();
+        set.add(Signal::SIGINT);
+        set.add(Signal::SIGTERM);
+        let _ = set.thread_unblock();
+    }
+}
+
 fn main() -> ExitCode {
+    default_signals();
     let args = Args::parse();
     match main_inner(args) {
         Ok(()) => ExitCode::SUCCESS,

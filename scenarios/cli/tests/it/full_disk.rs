@@ -96,6 +96,18 @@ fn writers_on_a_full_disk_fail_naming_the_path_and_leave_nothing() {
     check("run", o, &full.display().to_string());
     let o = twin().args(["settle", "run"]).arg(&scenario).arg("--out").arg(full.join("s")).output();
     check("settle run", o.unwrap(), &full.display().to_string());
+    // The library's other writers: an inventory and an antenna pattern file.
+    let plan = scenarios::scenario::validate(&scenario).unwrap();
+    let e =
+        radio::inventory::save(&plan.inventory, &full.join("sites.csv"), &full.join("cells.csv"))
+            .unwrap_err()
+            .to_string();
+    assert!(e.contains("sites.csv"), "{e}");
+    assert!(disk.leftovers().is_empty(), "inventory save left {:?}", disk.leftovers());
+    let e =
+        radio::antenna::MsiPattern::default_macro().write(&full.join("p.msi"), &[]).unwrap_err();
+    assert!(e.to_string().contains("p.msi"), "{e}");
+    assert!(disk.leftovers().is_empty(), "pattern write left {:?}", disk.leftovers());
     // The viewer: a screenshot of a finished run into the full disk.
     let exe = Path::new(env!("CARGO_BIN_EXE_twin")).with_file_name("twin-view");
     let run = dir.join("run");
