@@ -123,7 +123,8 @@ pub struct Delta {
     pub value: f64,
     /// value − baseline.
     pub change: f64,
-    /// |change| relative to the baseline (or to 1 when the baseline is 0).
+    /// |change| relative to the baseline, or to the KPI's typical magnitude when the baseline
+    /// is smaller (see docs/scenario.md, "The summary").
     pub impact: f64,
 }
 

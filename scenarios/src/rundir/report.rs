@@ -100,7 +100,7 @@ pub(super) fn report_html(
         let _ =
             write!(s, "<tr><td>{}</td></tr>", cells(v, &html_escape(&v.name)).join("</td><td>"));
     }
-    s.push_str("</table><h2>Changes against the baseline, by impact</h2><table><tr><th>variant</th><th>KPI</th><th>baseline</th><th>variant</th><th>change</th><th>relative</th></tr>");
+    s.push_str("</table><h2>Changes against the baseline, by impact</h2><table><tr><th>variant</th><th>KPI</th><th>baseline</th><th>variant</th><th>change</th><th>impact</th></tr>");
     for d in summary.deltas.iter().take(30) {
         let _ = write!(
             s,

@@ -87,6 +87,40 @@ fn touched_cells<'a>(before: &StateSnapshot, after: &'a StateSnapshot) -> Vec<&'
         .collect()
 }
 
+/// What a change of a ranked KPI must reach to be listed (`floor`, in the KPI's unit), and the
+/// magnitude its impact is measured against when the baseline is smaller (`scale`): the impact
+/// is |change| / max(|baseline|, scale). Without the scale a KPI near zero would rank by dividing
+/// by almost nothing (unserved 0.0000 → 0.0006 was "+1 918 945 %"); without the floor a change of
+/// 10⁻⁶ would be listed.
+struct Materiality {
+    floor: f64,
+    scale: f64,
+}
+
+/// In the order of [`VariantSummary::kpis`], from `coverage_mean` to `settlement_backlog_max`.
+const MATERIALITY: [Materiality; 11] = [
+    // Coverage: 0.1 percentage point, against 10 %.
+    Materiality { floor: 1e-3, scale: 0.1 },
+    // Busy-hour SINR: 0.1 dB, against 10 dB.
+    Materiality { floor: 0.1, scale: 10.0 },
+    // PRB utilisation, mean and busiest cell's p95: 0.1 and 0.5 points, against 10 %.
+    Materiality { floor: 1e-3, scale: 0.1 },
+    Materiality { floor: 5e-3, scale: 0.1 },
+    // Overloaded cell-hours: one hour, against ten.
+    Materiality { floor: 1.0, scale: 10.0 },
+    // Unserved share: 0.05 points, against 1 %.
+    Materiality { floor: 5e-4, scale: 0.01 },
+    // Busiest link's p95 utilisation: 0.5 points, against 10 %.
+    Materiality { floor: 5e-3, scale: 0.1 },
+    // Backhaul delay: 10 µs, against 1 ms.
+    Materiality { floor: 0.01, scale: 1.0 },
+    // Settlement latency p50 and p99: six minutes, against an hour.
+    Materiality { floor: 0.1, scale: 1.0 },
+    Materiality { floor: 0.1, scale: 1.0 },
+    // Settlement backlog: ten records, against a thousand.
+    Materiality { floor: 10.0, scale: 1_000.0 },
+];
+
 /// The summary of a run's results.
 pub fn summarise(plan: &Plan, results: &[VariantResult]) -> Summary {
     let per_day = (86_400 / plan.window.interval_s.max(1)).max(1) as usize;
@@ -117,16 +151,21 @@ pub fn summarise(plan: &Plan, results: &[VariantResult]) -> Summary {
             }
         })
         .collect();
+    let deltas = ranked_deltas(&variants);
+    Summary { scenario: plan.name.clone(), intervals: plan.window.intervals, variants, deltas }
+}
+
+/// Every variant's material changes against the first (the baseline), by impact (see
+/// [`MATERIALITY`]); the packet-level KPIs, the last two, are reported without ranking.
+fn ranked_deltas(variants: &[VariantSummary]) -> Vec<Delta> {
     let mut deltas = Vec::new();
     if let Some(base) = variants.first() {
         for v in &variants[1..] {
-            // Every KPI but the packet-level ones (the last two), which the summary reports
-            // without ranking.
-            let pairs = base.kpis().into_iter().zip(v.kpis()).take(11);
-            for ((kpi, b), (_, x)) in pairs {
+            let pairs = base.kpis().into_iter().zip(v.kpis()).zip(MATERIALITY);
+            for (((kpi, b), (_, x)), m) in pairs {
                 let change = x - b;
-                let impact = change.abs() / if b.abs() > 1e-12 { b.abs() } else { 1.0 };
-                if impact > 1e-3 {
+                let impact = change.abs() / b.abs().max(m.scale);
+                if change.abs() >= m.floor {
                     deltas.push(Delta {
                         variant: v.name.clone(),
                         kpi: kpi.into(),
@@ -142,7 +181,7 @@ pub fn summarise(plan: &Plan, results: &[VariantResult]) -> Summary {
     deltas.sort_by(|a, b| {
         b.impact.total_cmp(&a.impact).then(a.variant.cmp(&b.variant)).then(a.kpi.cmp(&b.kpi))
     });
-    Summary { scenario: plan.name.clone(), intervals: plan.window.intervals, variants, deltas }
+    deltas
 }
 
 /// Column headers of the summary table.
@@ -190,4 +229,57 @@ pub fn table(s: &Summary) -> String {
         let _ = writeln!(t, "| {} |", cells(v, &v.name).join(" | "));
     }
     t
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn summary(name: &str, unserved: f64, overloaded: f64, sinr: f64) -> VariantSummary {
+        VariantSummary {
+            name: name.into(),
+            coverage_mean: 0.97,
+            sinr_busy_hour_db: sinr,
+            prb_util_mean: 0.1,
+            prb_util_max_p95: 0.6,
+            overloaded_cell_hours: overloaded,
+            unserved_share: unserved,
+            link_util_max_p95: 0.1,
+            delay_mean_ms: 1.0,
+            settlement_latency_p50_h: 10.0,
+            settlement_latency_p99_h: 20.0,
+            settlement_backlog_max: 100,
+            packet_delay_p99_ms: 1.0,
+            packet_loss: 0.0,
+            coupling_iterations_max: 3,
+            coupling_iterations_mean: 2.0,
+            rsrp_change_median_db: 0.0,
+            coupling_residual_max: 0.0,
+        }
+    }
+
+    #[test]
+    fn a_kpi_near_zero_ranks_by_its_typical_magnitude_and_tiny_changes_are_not_listed() {
+        let variants = [
+            summary("baseline", 0.0, 62.0, 13.3),
+            // Unserved 0 → 0.06 %: 6 % of the 1 % scale, not two million per cent.
+            summary("retilt", 6e-4, 63.0, 13.1),
+            // Overload gone: −100 %; unserved 10⁻⁹ and SINR +0.01 dB: below their floors.
+            summary("new-site", 1e-9, 0.0, 13.31),
+        ];
+        let d = ranked_deltas(&variants);
+        let find = |v: &str, k: &str| d.iter().find(|x| x.variant == v && x.kpi == k);
+        assert_eq!(d[0].variant, "new-site");
+        assert_eq!(d[0].kpi, "overloaded_cell_hours");
+        assert!((d[0].impact - 1.0).abs() < 1e-12);
+        let unserved = find("retilt", "unserved_share").unwrap();
+        assert!((unserved.impact - 0.06).abs() < 1e-12, "{unserved:?}");
+        assert!(find("new-site", "unserved_share").is_none());
+        assert!(find("new-site", "sinr_busy_hour_db").is_none());
+        // −0.2 dB of 13.3: listed, 1.5 %.
+        let sinr = find("retilt", "sinr_busy_hour_db").unwrap();
+        assert!((sinr.impact - 0.2 / 13.3).abs() < 1e-9, "{sinr:?}");
+        assert!(d.windows(2).all(|w| w[0].impact >= w[1].impact));
+    }
 }
