@@ -77,7 +77,6 @@ pub fn run_scenario(
         timings.push(("validate".to_string(), b - a));
         timings.push(("replay".to_string(), c - b));
     }
-    timings.push(("coverage_maps".to_string(), replayer.maps_traced() as f64));
     let per_row = if req.every_interval {
         1
     } else {
@@ -85,6 +84,7 @@ pub fn run_scenario(
     };
     let opts = RunDirOptions {
         timings: &timings,
+        coverage_maps_traced: replayer.maps_traced(),
         intervals_per_row: per_row,
         radio_backend: replayer.backend_notice(),
         views: req.views,

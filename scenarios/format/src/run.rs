@@ -131,6 +131,10 @@ pub struct Delta {
 /// `manifest.json`. Fields are in alphabetical order, as the file has always listed them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// Coverage maps the replay traced (each cell's map once, shared by the variants that leave
+    /// it as it is; re-tilted and added cells get their own).
+    #[serde(default)]
+    pub coverage_maps_traced: usize,
     /// Every input file, the scenario first.
     pub inputs: Vec<InputDigest>,
     /// Which ray tracer computed the coverage maps and why (one line).
@@ -139,7 +143,7 @@ pub struct Manifest {
     pub scenario: String,
     /// Its master seed.
     pub seed: u64,
-    /// Wall-clock seconds of the run's phases, and counts such as the coverage maps traced.
+    /// Wall-clock seconds of the run's phases (`validate`, `replay`).
     pub timings_s: BTreeMap<String, f64>,
     /// Baseline first, then the variants.
     pub variants: Vec<String>,
@@ -281,6 +285,7 @@ mod tests {
     #[test]
     fn the_manifest_keeps_its_keys_in_alphabetical_order() {
         let m = Manifest {
+            coverage_maps_traced: 3,
             inputs: vec![InputDigest { path: "s.toml".into(), sha256: "00".into() }],
             radio_backend: "cpu".into(),
             scenario: "s".into(),
@@ -296,10 +301,11 @@ mod tests {
             },
         };
         let text = serde_json::to_string(&m).unwrap();
-        let keys: Vec<&str> = ["inputs", "radio_backend", "scenario", "seed", "timings_s"]
-            .into_iter()
-            .chain(["variants", "version", "window"])
-            .collect();
+        let keys: Vec<&str> =
+            ["coverage_maps_traced", "inputs", "radio_backend", "scenario", "seed", "timings_s"]
+                .into_iter()
+                .chain(["variants", "version", "window"])
+                .collect();
         let at: Vec<usize> = keys.iter().map(|k| text.find(&format!("\"{k}\"")).unwrap()).collect();
         assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
         assert_eq!(serde_json::from_str::<Manifest>(&text).unwrap(), m);

@@ -52,9 +52,10 @@ pub type ReportViews<'a> = &'a dyn Fn(&Path) -> Vec<Figure>;
 /// How a run directory is written besides the results.
 #[derive(Clone, Copy)]
 pub struct RunDirOptions<'a> {
-    /// Wall-clock seconds of the run's phases (and counts, such as coverage maps), for the
-    /// manifest.
+    /// Wall-clock seconds of the run's phases, for the manifest.
     pub timings: &'a [(String, f64)],
+    /// Coverage maps the replay traced, for the manifest.
+    pub coverage_maps_traced: usize,
     /// `cells.csv` and `links.csv` hold one row per this many intervals (1: every interval;
     /// 24 for hourly intervals: daily rows), with sums of bytes and the mean and maximum
     /// utilisation.
@@ -145,6 +146,7 @@ fn manifest(
     opts: &RunDirOptions<'_>,
 ) -> Result<Manifest, ScenarioError> {
     Ok(Manifest {
+        coverage_maps_traced: opts.coverage_maps_traced,
         inputs: inputs(plan)?,
         radio_backend: opts.radio_backend.to_string(),
         scenario: plan.name.clone(),
