@@ -329,9 +329,15 @@ pub fn save(inv: &Inventory, sites_path: &Path, cells_path: &Path) -> Result<(),
                 let (lat, lon) = s.lat_lon.map_or((String::new(), String::new()), |(a, b)| {
                     (a.to_string(), b.to_string())
                 });
-                let (x, y, g, h) = (s.x_m, s.y_m, s.ground_m, s.height_m);
-                let row = [s.id.clone(), lat, lon, x.to_string(), y.to_string()];
-                w.write_record(row.into_iter().chain([g.to_string(), h.to_string()]))?;
+                w.write_record([
+                    s.id.clone(),
+                    lat,
+                    lon,
+                    s.x_m.to_string(),
+                    s.y_m.to_string(),
+                    s.ground_m.to_string(),
+                    s.height_m.to_string(),
+                ])?;
             }
             Ok(())
         },

@@ -216,9 +216,6 @@ fn compare(a: &Path, b: &Path, json: bool) -> Result<ExitCode> {
 
 fn settle_run(scenario: &Path, out: &Path, json: bool) -> Result<ExitCode> {
     let plan = done_or_exit!(validate(scenario).map_err(ScenarioError::Invalid), json);
-    if out.exists() {
-        anyhow::bail!("{} exists; choose a new output directory", out.display());
-    }
     let run = scenarios::settle::settle(&plan)?;
     scenarios::settle::write_settlement_dir(out, &run)?;
     let s = run.summary();
@@ -250,15 +247,8 @@ fn settle_run(scenario: &Path, out: &Path, json: bool) -> Result<ExitCode> {
 
 fn settle_verify(log: &Path, head: Option<&str>, json: bool) -> Result<ExitCode> {
     let verified = scenarios::settlement::verify_log(log).and_then(|seal| match head {
-        Some(h) if h != seal.head => Err(scenarios::settlement::SettlementError::Tampered {
-            path: log.to_path_buf(),
-            line: seal.statements as usize + 1,
-            reason: format!(
-                "the log ends in {} where --head expects {h} (rewritten or replaced)",
-                seal.head
-            ),
-        }),
-        _ => Ok(seal),
+        Some(h) => seal.expect_head(log, h),
+        None => Ok(seal),
     });
     match verified {
         Ok(seal) => {

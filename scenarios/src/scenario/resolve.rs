@@ -66,8 +66,8 @@ impl Validator {
     }
 
     /// The interval an operation at `time` applies from: the one it starts (the window's start
-    /// when absent); a time inside an interval is an error, not rounded to the next. `last` is the previous operation's time, for the
-    /// order check.
+    /// when absent); a time inside an interval is an error, not rounded to the next. `last` is
+    /// the previous operation's time, for the order check.
     fn time(
         &mut self,
         path: &Path,
@@ -128,7 +128,7 @@ impl Validator {
         if !ok || step <= 0 {
             return None;
         }
-        let k = ((at - start_s) + step - 1).div_euclid(step).max(0) as usize;
+        let k = ((at - start_s) / step).max(0) as usize;
         Some(k.min(intervals))
     }
 

@@ -94,6 +94,24 @@ pub struct Seal {
     pub head: String,
 }
 
+impl Seal {
+    /// The seal of the log at `path`, if it ends in `expected` (the head `twin settle run`
+    /// printed and someone kept apart); otherwise the log was rewritten or replaced.
+    pub fn expect_head(self, path: &Path, expected: &str) -> Result<Seal, SettlementError> {
+        if self.head == expected {
+            return Ok(self);
+        }
+        Err(SettlementError::Tampered {
+            path: path.to_path_buf(),
+            line: self.statements as usize + 1,
+            reason: format!(
+                "the log ends in {} where --head expects {expected} (rewritten or replaced)",
+                self.head
+            ),
+        })
+    }
+}
+
 /// The seal line's JSON: `{"seal":{...}}`.
 #[derive(Serialize, Deserialize)]
 struct SealLine {

@@ -230,9 +230,10 @@ impl Model for System {
     }
 }
 
-/// The most blocks a per-session replay may cut: each is an event (about 0.1 µs of work), so
-/// 10^8 is seconds of compute; a block interval that would need more is a typing error (1e-6 s).
-pub const MAX_BLOCKS: f64 = 1e8;
+/// The most blocks a per-session replay may cut: each is an event (about 0.16 µs of work, by the
+/// settlement benchmark), so 10^9 is a few minutes of compute; ten years of 2 s blocks (1.6·10⁸)
+/// pass, a block interval of 1 µs (3·10¹³ a year) is a typing error.
+pub const MAX_BLOCKS: f64 = 1e9;
 /// The shortest block interval, seconds.
 pub const MIN_BLOCK_INTERVAL_S: f64 = 1e-3;
 /// The most records a block may take (the micro-unit arithmetic's record limit).
