@@ -74,7 +74,8 @@ pub fn write_coverage(
     observer.notice(replayer.backend_notice());
     let (cells, map) = replayer.serving_map(index)?;
     let csv = coverage_csv(replayer.grid(), &cells, &map);
-    let png = map_png(&replayer.geometry(), &map, variant.unwrap_or("baseline"))?;
+    let scale = crate::rundir::maps::fitted_rsrp_scale([&map[..]]);
+    let png = map_png(&replayer.geometry(), &map, scale, variant.unwrap_or("baseline"))?;
     let written = if as_file {
         fsio::write_file(out, csv.as_bytes(), Existing::Refuse)?;
         fsio::write_file(&png_path, &png, Existing::Refuse)?;

@@ -77,11 +77,7 @@ pub fn run_scenario(
         timings.push(("validate".to_string(), b - a));
         timings.push(("replay".to_string(), c - b));
     }
-    let per_row = if req.every_interval {
-        1
-    } else {
-        (86_400 / plan.window.interval_s.max(1)).max(1) as usize
-    };
+    let per_row = if req.every_interval { 1 } else { plan.intervals_per_day() };
     let opts = RunDirOptions {
         timings: &timings,
         coverage_maps_traced: replayer.maps_traced(),

@@ -26,7 +26,7 @@ pub const SUMMARY: &str = "summary.json";
 pub const REPORT_IMAGES: &str = "maps/views.json";
 
 /// Aggregates of one variant.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VariantSummary {
     /// Name.
     pub name: String,
@@ -74,11 +74,55 @@ pub struct VariantSummary {
     /// last iteration; the solver stops below 1e-4).
     #[serde(default)]
     pub coupling_residual_max: f64,
+    /// The cell of highest 95th-percentile PRB utilisation over the window (its own, hour by
+    /// hour; ties to the one with more hours above 80 %, then by name); empty without cells.
+    #[serde(default)]
+    pub busiest_cell: String,
+    /// That cell's 95th-percentile PRB utilisation.
+    #[serde(default)]
+    pub busiest_cell_p95: f64,
+    /// The link of highest 95th-percentile utilisation over the window, named as
+    /// `kpis/links.csv` names it; empty without links.
+    #[serde(default)]
+    pub busiest_link: String,
+    /// That link's 95th-percentile utilisation.
+    #[serde(default)]
+    pub busiest_link_p95: f64,
+    /// RSRP of the served outdoor points after the variant's last change (the baseline: at the
+    /// window's start), 5th percentile, dBm; `None` when no point is served.
+    #[serde(default)]
+    pub rsrp_p5_dbm: Option<f64>,
+    /// Likewise the median.
+    #[serde(default)]
+    pub rsrp_p50_dbm: Option<f64>,
+    /// SINR of those points with every cell transmitting (full load), 5th percentile, dB.
+    #[serde(default)]
+    pub sinr_p5_db: Option<f64>,
+    /// Likewise the median.
+    #[serde(default)]
+    pub sinr_p50_db: Option<f64>,
+    /// RSRP of the busy hour's users: each day's busy hour, the served points weighted by
+    /// their cell's traffic in it (shared evenly among the cell's points), 5th percentile,
+    /// averaged over the days, dBm.
+    #[serde(default)]
+    pub rsrp_users_busy_hour_p5_dbm: Option<f64>,
+    /// Likewise the median.
+    #[serde(default)]
+    pub rsrp_users_busy_hour_p50_dbm: Option<f64>,
+    /// SINR of the busy hour's users at the busy hour's loads (each cell's points weighted by
+    /// its traffic), 5th percentile, averaged over the days, dB.
+    #[serde(default)]
+    pub sinr_users_busy_hour_p5_db: Option<f64>,
+    /// Likewise the median.
+    #[serde(default)]
+    pub sinr_users_busy_hour_p50_db: Option<f64>,
 }
 
 impl VariantSummary {
-    /// Every KPI as (name, value), in the order the file writes them.
-    pub fn kpis(&self) -> [(&'static str, f64); 13] {
+    /// Every KPI as (name, value), in the order the file writes them; a statistic without
+    /// a value (no point served) is NaN.
+    pub fn kpis(&self) -> [(&'static str, f64); 21] {
+        let or_nan = |v: Option<f64>| v.unwrap_or(f64::NAN);
         [
             ("coverage_mean", self.coverage_mean),
             ("sinr_busy_hour_db", self.sinr_busy_hour_db),
@@ -93,6 +137,14 @@ impl VariantSummary {
             ("settlement_backlog_max", self.settlement_backlog_max as f64),
             ("packet_delay_p99_ms", self.packet_delay_p99_ms),
             ("packet_loss", self.packet_loss),
+            ("rsrp_p5_dbm", or_nan(self.rsrp_p5_dbm)),
+            ("rsrp_p50_dbm", or_nan(self.rsrp_p50_dbm)),
+            ("sinr_p5_db", or_nan(self.sinr_p5_db)),
+            ("sinr_p50_db", or_nan(self.sinr_p50_db)),
+            ("rsrp_users_busy_hour_p5_dbm", or_nan(self.rsrp_users_busy_hour_p5_dbm)),
+            ("rsrp_users_busy_hour_p50_dbm", or_nan(self.rsrp_users_busy_hour_p50_dbm)),
+            ("sinr_users_busy_hour_p5_db", or_nan(self.sinr_users_busy_hour_p5_db)),
+            ("sinr_users_busy_hour_p50_db", or_nan(self.sinr_users_busy_hour_p50_db)),
         ]
     }
 }

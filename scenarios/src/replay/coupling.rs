@@ -40,6 +40,11 @@ pub const TOLERANCE: f64 = 1e-4;
 /// Iterations after which the solver stops even if the tolerance is not met (the residual then
 /// says how far it is; the replay reports the largest).
 pub const MAX_ITERATIONS: u32 = 500;
+/// Resolution of the users' SINR quantiles ([`Coupling::user_sinr_quantiles`]), dB.
+pub const SINR_BIN_DB: f64 = 0.1;
+/// Range of the users' SINR histogram, dB (values outside count at its ends).
+const SINR_MIN_DB: f64 = -30.0;
+const SINR_MAX_DB: f64 = 60.0;
 /// Interferers a group keeps by name (the largest first); the rest is lumped.
 const MAX_INTERFERERS: usize = 32;
 /// Share of a group's interference the named interferers must make up.
@@ -284,6 +289,45 @@ impl Coupling {
                 })
             })
             .collect()
+    }
+
+    /// The SINR, dB, at loads `eta` below which a share `q` of the users are, for each `q` of
+    /// `quantiles`: each cell's point groups weighted by the cell's traffic `traffic[c]` times
+    /// the group's share of the cell, on a histogram of [`SINR_BIN_DB`] bins (so to that
+    /// resolution) over −30…60 dB. `None` when no cell carries traffic.
+    pub fn user_sinr_quantiles(
+        &self,
+        eta: &[f64],
+        traffic: &[f64],
+        quantiles: &[f64],
+    ) -> Option<Vec<f64>> {
+        let mean_eta = eta.iter().sum::<f64>() / eta.len().max(1) as f64;
+        let bins = ((SINR_MAX_DB - SINR_MIN_DB) / SINR_BIN_DB) as usize;
+        let mut histogram = vec![0.0f64; bins + 1];
+        for (groups, &t) in self.groups.iter().zip(traffic) {
+            if !(t > 0.0 && t.is_finite()) {
+                continue;
+            }
+            for g in groups {
+                let s = sinr_db(g.impairment(eta, mean_eta)).clamp(SINR_MIN_DB, SINR_MAX_DB);
+                histogram[((s - SINR_MIN_DB) / SINR_BIN_DB) as usize] += t * g.weight;
+            }
+        }
+        let total: f64 = histogram.iter().sum();
+        if total <= 0.0 {
+            return None;
+        }
+        let quantile = |q: f64| {
+            let mut below = 0.0;
+            for (i, w) in histogram.iter().enumerate() {
+                below += w;
+                if below >= q * total {
+                    return SINR_MIN_DB + (i as f64 + 0.5) * SINR_BIN_DB;
+                }
+            }
+            SINR_MAX_DB
+        };
+        Some(quantiles.iter().map(|&q| quantile(q)).collect())
     }
 
     /// The loads at which each sector carries its offered rate (`demand_bps`, bit/s, offered
@@ -581,6 +625,44 @@ mod tests {
                 assert_eq!(sol.capacity_bps[c], 0.0);
             }
         }
+    }
+
+    #[test]
+    fn users_sinr_quantiles_weigh_each_cell_by_its_traffic() {
+        // One point per group: each point is a user of its cell's traffic over its points.
+        let k = KpiConfig::default();
+        let (cells, maps) = random_world(4, 8, 3);
+        let serving = serving_of(&cells, &maps, &k);
+        let coupling = coupled(&cells, &maps, &serving, &k);
+        // Weights that put no quantile exactly on a boundary between two users.
+        let (eta, traffic) = ([1.0; 4], [1.1, 2.3, 3.7, 4.9]);
+        let full = KpiConfig { interference_load: 1.0, ..k };
+        let mut users: Vec<(f64, f64)> = Vec::new();
+        for (c, t) in traffic.iter().enumerate() {
+            let own: Vec<usize> =
+                (0..serving.len()).filter(|&p| serving[p].best == Some(c)).collect();
+            for &p in &own {
+                let pg: Vec<f64> =
+                    maps.iter().map(|m| f64::from(m.as_ref().unwrap().path_gain_db[p])).collect();
+                users.push((point_sinr_db(&cells, &pg, c, &full), t / own.len() as f64));
+            }
+        }
+        users.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let total: f64 = users.iter().map(|u| u.1).sum();
+        let exact = |q: f64| {
+            let mut below = 0.0;
+            users.iter().find(|u| {
+                below += u.1;
+                below >= q * total
+            })
+        };
+        let got = coupling.user_sinr_quantiles(&eta, &traffic, &[0.05, 0.5]).unwrap();
+        for (q, g) in [0.05, 0.5].into_iter().zip(got) {
+            let want = exact(q).unwrap().0.clamp(-30.0, 60.0);
+            assert!((g - want).abs() <= SINR_BIN_DB, "q {q}: {g} vs {want}");
+        }
+        // No traffic, no users.
+        assert_eq!(coupling.user_sinr_quantiles(&eta, &[0.0; 4], &[0.5]), None);
     }
 
     #[test]

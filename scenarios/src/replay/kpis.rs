@@ -29,6 +29,12 @@ pub struct NetworkSeries {
     /// offered traffic, dB.
     #[serde(default)]
     pub mean_sinr_db: Vec<f64>,
+    /// The users' SINR at the interval's loads, 5th percentile, dB (NaN without traffic).
+    #[serde(default)]
+    pub users_sinr_p5_db: Vec<f64>,
+    /// Likewise the median.
+    #[serde(default)]
+    pub users_sinr_p50_db: Vec<f64>,
     /// Downlink bytes offered (recorded traffic after the variant's scaling).
     #[serde(default)]
     pub offered_bytes: Vec<f64>,
@@ -173,6 +179,8 @@ impl Recorder {
         s.max_link_util.push(links.max_link_util);
         s.mean_delay_ms.push(links.mean_delay_ms);
         s.mean_sinr_db.push(load.sinr_mean_db);
+        s.users_sinr_p5_db.push(load.sinr_users_db[0]);
+        s.users_sinr_p50_db.push(load.sinr_users_db[1]);
         s.offered_bytes.push(load.offered_bytes);
         let c = &mut self.coupling;
         c.iterations_max = c.iterations_max.max(load.iterations);
@@ -255,6 +263,7 @@ mod tests {
             prb_util_mean: 0.1 * k,
             prb_util_max: 0.2 * k,
             sinr_mean_db: 10.0 - k,
+            sinr_users_db: [5.0 - k, 9.0 - k],
             iterations: k as u32,
             residual: 1e-7 * k,
         };
@@ -295,6 +304,8 @@ mod tests {
         assert_eq!(v.series.settlement_backlog, [5, 6, 7]);
         assert_eq!(v.uncovered_bytes, [1.0, 2.0, 3.0]);
         assert_eq!(v.series.mean_sinr_db, [9.0, 8.0, 7.0]);
+        assert_eq!(v.series.users_sinr_p5_db, [4.0, 3.0, 2.0]);
+        assert_eq!(v.series.users_sinr_p50_db, [8.0, 7.0, 6.0]);
         assert_eq!(v.series.offered_bytes, [10.0; 3]);
         assert_eq!(v.coupling.iterations_max, 3);
         assert_eq!(v.coupling.iterations_mean, 2.0);

@@ -118,6 +118,10 @@ pub struct IntervalLoad {
     /// Mean SINR over the points the active cells serve, each cell weighted by its offered
     /// traffic (by the number of cells when none is offered), dB.
     pub sinr_mean_db: f64,
+    /// The users' SINR at the interval's loads, dB: the 5th and 50th percentiles over the
+    /// served points, each cell's points weighted by its offered traffic
+    /// ([`super::coupling::Coupling::user_sinr_quantiles`]); NaN when no cell is offered any.
+    pub sinr_users_db: [f64; 2],
     /// The load coupling's iterations.
     pub iterations: u32,
     /// The largest change of a load in the coupling's last iteration.
@@ -176,6 +180,13 @@ pub fn interval_load(
     let solution = load.coupling.solve(&demand_bps, &warm.predict(&demand_bps));
     let sinr = load.coupling.mean_sinr_db(&solution.eta);
     let offered = split(offered, &load.coupling, &solution.capacity_bps);
+    let active_dl: Vec<f64> =
+        offered.dl.iter().zip(&state.active).map(|(&d, &on)| if on { d } else { 0.0 }).collect();
+    let sinr_users_db =
+        match load.coupling.user_sinr_quantiles(&solution.eta, &active_dl, &[0.05, 0.5]) {
+            Some(q) => [q[0], q[1]],
+            None => [f64::NAN; 2],
+        };
     let mut site_bps = vec![0.0f64; state.homing.len()];
     let mut cells = Vec::with_capacity(n_cells);
     let mut unserved = offered.uncovered;
@@ -224,6 +235,7 @@ pub fn interval_load(
         } else {
             sinr_plain / f64::max(sinr_n, 1.0)
         },
+        sinr_users_db,
         iterations: solution.iterations,
         residual: solution.residual,
     }

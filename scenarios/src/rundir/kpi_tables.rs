@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use super::elements::{self, ElementLoad, Elements};
 use crate::error::ScenarioError;
 use crate::replay::VariantResult;
 use crate::scenario::Plan;
@@ -213,6 +214,175 @@ pub(super) fn write(
         pos.write(&positions(r))?;
     }
     for t in [net, cell, link, pos, bus] {
+        t.finish()?;
+    }
+    Ok(())
+}
+
+const OVERLOAD: [(&str, &str); 10] = [
+    ("variant", T),
+    ("kind", T),
+    ("element", T),
+    ("hours_above_70", R),
+    ("hours_above_80", R),
+    ("hours_above_100", R),
+    ("peak_util", R),
+    ("peak_interval_start", T),
+    ("p95_util", R),
+    ("mean_util", R),
+];
+const BUSY_HOURS: [(&str, &str); 8] = [
+    ("variant", T),
+    ("period", T),
+    ("period_start", T),
+    ("busy_interval_start", T),
+    ("offered_bytes", R),
+    ("prb_util_mean", R),
+    ("prb_util_max", R),
+    ("busiest_cell", T),
+];
+const CELL_BUSY_HOURS: [(&str, &str); 5] = [
+    ("variant", T),
+    ("cell_id", T),
+    ("busy_hour_utc", I),
+    ("dl_bytes_mean", R),
+    ("prb_util_mean", R),
+];
+const CHANGES: [(&str, &str); 10] = [
+    ("variant", T),
+    ("kind", T),
+    ("element", T),
+    ("role", T),
+    ("window_start", T),
+    ("intervals", I),
+    ("util_baseline", R),
+    ("util_variant", R),
+    ("dl_bytes_baseline", R),
+    ("dl_bytes_variant", R),
+];
+
+fn stamp(stamps: &[String], k: usize) -> String {
+    stamps.get(k).cloned().unwrap_or_default()
+}
+
+/// `overload`: every cell's and carrying link's hours above the thresholds.
+fn overload(r: &VariantResult, e: &Elements, stamps: &[String]) -> Batch {
+    let all: Vec<(&str, &ElementLoad)> =
+        e.cells.iter().map(|c| ("cell", c)).chain(e.links.iter().map(|l| ("link", l))).collect();
+    let f = |g: fn(&ElementLoad) -> f64, d: usize| {
+        Column::F64(all.iter().map(|(_, x)| g(x)).collect(), d)
+    };
+    Batch {
+        columns: vec![
+            ("variant", text(all.len(), &r.name)),
+            ("kind", Column::Str(all.iter().map(|(k, _)| k.to_string()).collect())),
+            ("element", Column::Str(all.iter().map(|(_, x)| x.name.clone()).collect())),
+            ("hours_above_70", f(|x| x.hours_above[0], 2)),
+            ("hours_above_80", f(|x| x.hours_above[1], 2)),
+            ("hours_above_100", f(|x| x.hours_above[2], 2)),
+            ("peak_util", f(|x| x.peak, 4)),
+            (
+                "peak_interval_start",
+                Column::Str(all.iter().map(|(_, x)| stamp(stamps, x.worst)).collect()),
+            ),
+            ("p95_util", f(|x| x.p95, 4)),
+            ("mean_util", f(|x| x.mean, 4)),
+        ],
+    }
+}
+
+/// `busy_hours`: the network's busy hour of every day, then of every 7 days.
+fn busy_hours(r: &VariantResult, stamps: &[String], per_day: usize) -> Batch {
+    let days = elements::busy_hours(r, per_day).into_iter().map(|b| ("day", b));
+    let weeks = elements::busy_hours(r, 7 * per_day).into_iter().map(|b| ("week", b));
+    let all: Vec<(&str, elements::BusyHour)> = days.chain(weeks).collect();
+    let f = |g: fn(&elements::BusyHour) -> f64, d: usize| {
+        Column::F64(all.iter().map(|(_, b)| g(b)).collect(), d)
+    };
+    Batch {
+        columns: vec![
+            ("variant", text(all.len(), &r.name)),
+            ("period", Column::Str(all.iter().map(|(p, _)| p.to_string()).collect())),
+            (
+                "period_start",
+                Column::Str(all.iter().map(|(_, b)| stamp(stamps, b.period)).collect()),
+            ),
+            (
+                "busy_interval_start",
+                Column::Str(all.iter().map(|(_, b)| stamp(stamps, b.interval)).collect()),
+            ),
+            ("offered_bytes", f(|b| b.offered_bytes, 0)),
+            ("prb_util_mean", f(|b| b.prb_util_mean, 4)),
+            ("prb_util_max", f(|b| b.prb_util_max, 4)),
+            (
+                "busiest_cell",
+                Column::Str(all.iter().map(|(_, b)| b.busiest_cell.clone()).collect()),
+            ),
+        ],
+    }
+}
+
+/// `cell_busy_hours`: each cell's own busy hour of the day.
+fn cell_busy_hours(r: &VariantResult, hour_of: &[usize]) -> Batch {
+    let v = elements::cell_busy_hours(r, hour_of);
+    Batch {
+        columns: vec![
+            ("variant", text(v.len(), &r.name)),
+            ("cell_id", Column::Str(v.iter().map(|c| c.cell.clone()).collect())),
+            ("busy_hour_utc", Column::I64(v.iter().map(|c| c.hour as i64).collect())),
+            ("dl_bytes_mean", Column::F64(v.iter().map(|c| c.dl_bytes_mean).collect(), 0)),
+            ("prb_util_mean", Column::F64(v.iter().map(|c| c.prb_util_mean).collect(), 4)),
+        ],
+    }
+}
+
+/// `changes`: the elements a variant touches or moved, before and after.
+fn changes(r: &VariantResult, e: &Elements, stamps: &[String]) -> Batch {
+    let c = &e.changes;
+    let all: Vec<(&str, &elements::ElementChange)> =
+        c.cells.iter().map(|x| ("cell", x)).chain(c.links.iter().map(|x| ("link", x))).collect();
+    let n = all.len();
+    let window = c.intervals.first().map_or_else(String::new, |&k| stamp(stamps, k));
+    let f = |g: fn(&elements::ElementChange) -> f64, d: usize| {
+        Column::F64(all.iter().map(|(_, x)| g(x)).collect(), d)
+    };
+    Batch {
+        columns: vec![
+            ("variant", text(n, &r.name)),
+            ("kind", Column::Str(all.iter().map(|(k, _)| k.to_string()).collect())),
+            ("element", Column::Str(all.iter().map(|(_, x)| x.element.clone()).collect())),
+            ("role", Column::Str(all.iter().map(|(_, x)| x.role.to_string()).collect())),
+            ("window_start", text(n, &window)),
+            ("intervals", Column::I64(vec![c.intervals.len() as i64; n])),
+            ("util_baseline", f(|x| x.util_baseline, 4)),
+            ("util_variant", f(|x| x.util_variant, 4)),
+            ("dl_bytes_baseline", f(|x| x.bytes_baseline, 0)),
+            ("dl_bytes_variant", f(|x| x.bytes_variant, 0)),
+        ],
+    }
+}
+
+/// Writes `overload`, `busy_hours`, `cell_busy_hours` and `changes` into `dir`.
+pub(super) fn write_elements(
+    dir: &Path,
+    plan: &Plan,
+    results: &[VariantResult],
+    elements: &[Elements],
+) -> Result<(), ScenarioError> {
+    let stamps = plan.interval_stamps();
+    let per_day = plan.intervals_per_day();
+    let hour_of: Vec<usize> = (0..plan.window.intervals).map(|k| plan.hour_of_day(k)).collect();
+    let mut over = TableWriter::create(dir, "overload", &OVERLOAD)?;
+    let mut busy = TableWriter::create(dir, "busy_hours", &BUSY_HOURS)?;
+    let mut own = TableWriter::create(dir, "cell_busy_hours", &CELL_BUSY_HOURS)?;
+    let mut moved = TableWriter::create(dir, "changes", &CHANGES)?;
+    for (r, e) in results.iter().zip(elements) {
+        over.write(&overload(r, e, &stamps))?;
+        busy.write(&busy_hours(r, &stamps, per_day))?;
+        own.write(&cell_busy_hours(r, &hour_of))?;
+        moved.write(&changes(r, e, &stamps))?;
+    }
+    for t in [over, busy, own, moved] {
         t.finish()?;
     }
     Ok(())

@@ -10,7 +10,12 @@
 //! | `kpis/links.csv` | per variant, period and link: mean and maximum utilisation (links that ever carry traffic) |
 //! | `kpis/positions.csv` | per variant, month and carrier: multilateral net position (micro-units) |
 //! | `kpis/busy_intervals.csv` | per variant, the busiest intervals simulated packet by packet: delay p50 / p99, loss |
-//! | `maps/<variant>.png` | best-server RSRP at the window's start (baseline) or after the variant's last change |
+//! | `kpis/overload.csv` | per variant, cell and link: hours above 70 / 80 / 100 % utilisation, peak and its interval, p95, mean |
+//! | `kpis/busy_hours.csv` | per variant, day and week: the network's busy hour, its traffic and PRB utilisation, its busiest cell |
+//! | `kpis/cell_busy_hours.csv` | per variant and cell: the cell's own busy hour of the day and its mean traffic and PRB utilisation |
+//! | `kpis/changes.csv` | per variant: the cells and links it touches or moved most, before and after, over the intervals it differs in |
+//! | `maps/<variant>.png` | best-server RSRP at the window's start (baseline) or after the variant's last change, on a range fitted to the run |
+//! | `maps/server/<variant>.png` | the best server at the same time, on the categorical colours |
 //! | `view/` | the viewer's data ([`crate::view`]) |
 //! | `report.html` | one self-contained page: summary, deltas ranked by impact, charts, maps |
 //!
@@ -21,17 +26,19 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 use twin_format::fsio::{self, Existing, FsError};
-use twin_format::palette::{Pixel, RSRP_DBM, heat_map_png};
 use twin_format::run::{InputDigest, Manifest, ManifestWindow, Summary, write_json};
 
 use crate::error::ScenarioError;
-use crate::replay::{PointServing, RunGeometry, VariantResult};
+use crate::replay::{RunGeometry, VariantResult};
 use crate::scenario::Plan;
 
+pub mod elements;
 mod kpi_tables;
+pub mod maps;
 mod report;
 mod summary;
 
+pub use maps::map_png;
 pub use summary::{summarise, table};
 
 /// An image embedded in the report.
@@ -77,24 +84,31 @@ pub fn write_run_dir(
     geometry: &RunGeometry<'_>,
     opts: &RunDirOptions<'_>,
 ) -> Result<Summary, ScenarioError> {
-    let summary = summarise(plan, results);
+    let elements = elements::of_run(plan, results);
+    let summary = summary::summarise_with(plan, results, &elements);
     fsio::write_dir(out, opts.existing, |tmp| -> Result<(), ScenarioError> {
-        for sub in ["kpis", "maps"] {
+        for sub in ["kpis", "maps", "maps/server"] {
             std::fs::create_dir_all(tmp.join(sub)).map_err(|e| FsError::io(tmp, e))?;
         }
         write_json(&tmp.join(twin_format::run::MANIFEST), &manifest(plan, results, opts)?)?;
         write_json(&tmp.join(twin_format::run::SUMMARY), &summary)?;
         kpi_tables::write(&tmp.join("kpis"), plan, results, opts.intervals_per_row)?;
+        kpi_tables::write_elements(&tmp.join("kpis"), plan, results, &elements)?;
         crate::view::write_view(tmp, plan, results, geometry)?;
-        let mut maps = Vec::new();
-        for r in results {
-            let png = map_png(geometry, r.last_serving(), &r.name)?;
-            let path = tmp.join("maps").join(format!("{}.png", sanitize(&r.name)));
-            std::fs::write(&path, &png).map_err(|e| FsError::io(&path, e))?;
-            maps.push(Figure { caption: r.name.clone(), png });
+        let maps = maps::run_maps(geometry, results)?;
+        for m in &maps.variants {
+            let name = sanitize(&m.rsrp.caption);
+            let files = [
+                (format!("{name}.png"), &m.rsrp.png),
+                (format!("server/{name}.png"), &m.server.png),
+            ];
+            for (file, png) in files {
+                let path = tmp.join("maps").join(file);
+                std::fs::write(&path, png).map_err(|e| FsError::io(&path, e))?;
+            }
         }
         let views = opts.views.map_or_else(Vec::new, |f| f(tmp));
-        let html = report::report_html(plan, &summary, results, &maps, &views);
+        let html = report::report_html(plan, &summary, results, &elements, &maps, &views);
         let path = tmp.join("report.html");
         std::fs::write(&path, html).map_err(|e| FsError::io(&path, e))?;
         Ok(())
@@ -161,23 +175,4 @@ fn manifest(
             start: plan.window.start.clone(),
         },
     })
-}
-
-/// Best-server RSRP as a PNG on the run format's palette (the viewer's RSRP scale; unserved
-/// outdoor points dark red, indoor points grey), north up.
-pub fn map_png(
-    geometry: &RunGeometry<'_>,
-    serving: &[PointServing],
-    name: &str,
-) -> Result<Vec<u8>, ScenarioError> {
-    let grid = geometry.grid;
-    heat_map_png(grid.nx, grid.ny, RSRP_DBM, false, |ix, iy| {
-        let i = iy * grid.nx + ix;
-        match serving.get(i) {
-            _ if !geometry.outdoor.get(i).copied().unwrap_or(false) => Pixel::Indoor,
-            Some(PointServing { best: Some(_), rsrp_dbm, .. }) => Pixel::Value(*rsrp_dbm),
-            _ => Pixel::Unserved,
-        }
-    })
-    .map_err(|source| ScenarioError::Png { name: name.to_string(), source })
 }

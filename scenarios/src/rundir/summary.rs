@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 
 use twin_format::run::{Delta, Summary, VariantSummary};
 
-use crate::replay::{StateSnapshot, VariantResult};
+use super::elements;
+use crate::replay::VariantResult;
 use crate::scenario::Plan;
 
 fn quantile(v: &[f64], q: f64) -> f64 {
@@ -25,11 +26,9 @@ fn mean(v: &[f64]) -> f64 {
 /// The mean of `values` over each day's busy hour: the interval of most `offered` traffic in
 /// every `per_day` intervals from the window's start.
 fn busy_hour_mean(values: &[f64], offered: &[f64], per_day: usize) -> f64 {
-    let busiest = offered.chunks(per_day).enumerate().filter_map(|(d, day)| {
-        let (i, _) = day.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))?;
-        values.get(d * per_day + i).copied()
-    });
-    let v: Vec<f64> = busiest.filter(|x| x.is_finite()).collect();
+    let busiest = elements::busy_intervals(offered, per_day).into_iter();
+    let v: Vec<f64> =
+        busiest.filter_map(|k| values.get(k).copied()).filter(|x| x.is_finite()).collect();
     mean(&v)
 }
 
@@ -50,12 +49,12 @@ fn rsrp_change_median_db(baseline: Option<&VariantResult>, variant: &VariantResu
     else {
         return 0.0;
     };
-    let touched = touched_cells(before, after);
+    let touched = elements::touched(before, after);
     if touched.is_empty() {
         return 0.0;
     }
     let is_touched = |cells: &[radio::Cell], best: Option<usize>| {
-        best.is_some_and(|b| touched.contains(&cells[b].id.as_str()))
+        best.is_some_and(|b| touched.contains_key(&cells[b].id))
     };
     let mut changes: Vec<f64> = before
         .serving
@@ -72,21 +71,6 @@ fn rsrp_change_median_db(baseline: Option<&VariantResult>, variant: &VariantResu
     changes[changes.len() / 2]
 }
 
-/// Identifiers of the cells of `after` that are not in `before` as they are there, or are on
-/// in one and off in the other.
-fn touched_cells<'a>(before: &StateSnapshot, after: &'a StateSnapshot) -> Vec<&'a str> {
-    after
-        .cells
-        .iter()
-        .zip(&after.active)
-        .filter(|(c, on)| {
-            let old = before.cells.iter().position(|b| b.id == c.id);
-            old.is_none_or(|i| before.cells[i] != **c || before.active[i] != **on)
-        })
-        .map(|(c, _)| c.id.as_str())
-        .collect()
-}
-
 /// What a change of a ranked KPI must reach to be listed (`floor`, in the KPI's unit), and the
 /// magnitude its impact is measured against when the baseline is smaller (`scale`): the impact
 /// is |change| / max(|baseline|, scale). Without the scale a KPI near zero would rank by dividing
@@ -97,39 +81,71 @@ struct Materiality {
     scale: f64,
 }
 
-/// In the order of [`VariantSummary::kpis`], from `coverage_mean` to `settlement_backlog_max`.
-const MATERIALITY: [Materiality; 11] = [
-    // Coverage: 0.1 percentage point, against 10 %.
-    Materiality { floor: 1e-3, scale: 0.1 },
-    // Busy-hour SINR: 0.1 dB, against 10 dB.
-    Materiality { floor: 0.1, scale: 10.0 },
-    // PRB utilisation, mean and busiest cell's p95: 0.1 and 0.5 points, against 10 %.
-    Materiality { floor: 1e-3, scale: 0.1 },
-    Materiality { floor: 5e-3, scale: 0.1 },
-    // Overloaded cell-hours: one hour, against ten.
-    Materiality { floor: 1.0, scale: 10.0 },
-    // Unserved share: 0.05 points, against 1 %.
-    Materiality { floor: 5e-4, scale: 0.01 },
-    // Busiest link's p95 utilisation: 0.5 points, against 10 %.
-    Materiality { floor: 5e-3, scale: 0.1 },
-    // Backhaul delay: 10 µs, against 1 ms.
-    Materiality { floor: 0.01, scale: 1.0 },
-    // Settlement latency p50 and p99: six minutes, against an hour.
-    Materiality { floor: 0.1, scale: 1.0 },
-    Materiality { floor: 0.1, scale: 1.0 },
-    // Settlement backlog: ten records, against a thousand.
-    Materiality { floor: 10.0, scale: 1_000.0 },
-];
+/// The materiality of a ranked KPI; `None` for those reported without ranking (the
+/// packet-level ones, measured on a few busy intervals, and the percentiles, which the other
+/// radio KPIs already rank).
+fn materiality(kpi: &str) -> Option<Materiality> {
+    let (floor, scale) = match kpi {
+        // Coverage: 0.1 percentage point, against 10 %.
+        "coverage_mean" => (1e-3, 0.1),
+        // Busy-hour SINR: 0.1 dB, against 10 dB.
+        "sinr_busy_hour_db" => (0.1, 10.0),
+        // PRB utilisation, mean and busiest cell's p95: 0.1 and 0.5 points, against 10 %.
+        "prb_util_mean" => (1e-3, 0.1),
+        "prb_util_max_p95" => (5e-3, 0.1),
+        // Overloaded cell-hours: one hour, against ten.
+        "overloaded_cell_hours" => (1.0, 10.0),
+        // Unserved share: 0.05 points, against 1 %.
+        "unserved_share" => (5e-4, 0.01),
+        // Busiest link's p95 utilisation: 0.5 points, against 10 %.
+        "link_util_max_p95" => (5e-3, 0.1),
+        // Backhaul delay: 10 µs, against 1 ms.
+        "delay_mean_ms" => (0.01, 1.0),
+        // Settlement latency p50 and p99: six minutes, against an hour.
+        "settlement_latency_p50_h" | "settlement_latency_p99_h" => (0.1, 1.0),
+        // Settlement backlog: ten records, against a thousand.
+        "settlement_backlog_max" => (10.0, 1_000.0),
+        _ => return None,
+    };
+    Some(Materiality { floor, scale })
+}
 
 /// The summary of a run's results.
 pub fn summarise(plan: &Plan, results: &[VariantResult]) -> Summary {
-    let per_day = (86_400 / plan.window.interval_s.max(1)).max(1) as usize;
+    summarise_with(plan, results, &elements::of_run(plan, results))
+}
+
+/// The summary of a run's results, given what [`elements::of_run`] said of them.
+pub(super) fn summarise_with(
+    plan: &Plan,
+    results: &[VariantResult],
+    elements: &[elements::Elements],
+) -> Summary {
+    let per_day = plan.intervals_per_day();
     let hours_per_interval = f64::from(plan.window.interval_s) / 3600.0;
     let variants: Vec<VariantSummary> = results
         .iter()
-        .map(|r| {
+        .zip(elements)
+        .map(|(r, e)| {
             let s = &r.series;
+            let busiest_cell = elements::busiest(&e.cells);
+            let busiest_link = elements::busiest(&e.links);
+            let p = &e.percentiles;
+            let (lo, mid) =
+                (|v: Option<[f64; 2]>| v.map(|v| v[0]), |v: Option<[f64; 2]>| v.map(|v| v[1]));
             VariantSummary {
+                busiest_cell: busiest_cell.map_or_else(String::new, |c| c.name.clone()),
+                busiest_cell_p95: busiest_cell.map_or(0.0, |c| c.p95),
+                busiest_link: busiest_link.map_or_else(String::new, |l| l.name.clone()),
+                busiest_link_p95: busiest_link.map_or(0.0, |l| l.p95),
+                rsrp_p5_dbm: lo(p.rsrp_dbm),
+                rsrp_p50_dbm: mid(p.rsrp_dbm),
+                sinr_p5_db: lo(p.sinr_db),
+                sinr_p50_db: mid(p.sinr_db),
+                rsrp_users_busy_hour_p5_dbm: lo(p.rsrp_users_dbm),
+                rsrp_users_busy_hour_p50_dbm: mid(p.rsrp_users_dbm),
+                sinr_users_busy_hour_p5_db: lo(p.sinr_users_db),
+                sinr_users_busy_hour_p50_db: mid(p.sinr_users_db),
                 name: r.name.clone(),
                 coverage_mean: mean(&s.coverage),
                 sinr_busy_hour_db: busy_hour_mean(&s.mean_sinr_db, &s.offered_bytes, per_day),
@@ -156,13 +172,13 @@ pub fn summarise(plan: &Plan, results: &[VariantResult]) -> Summary {
 }
 
 /// Every variant's material changes against the first (the baseline), by impact (see
-/// [`MATERIALITY`]); the packet-level KPIs, the last two, are reported without ranking.
+/// [`materiality`]).
 fn ranked_deltas(variants: &[VariantSummary]) -> Vec<Delta> {
     let mut deltas = Vec::new();
     if let Some(base) = variants.first() {
         for v in &variants[1..] {
-            let pairs = base.kpis().into_iter().zip(v.kpis()).zip(MATERIALITY);
-            for (((kpi, b), (_, x)), m) in pairs {
+            for ((kpi, b), (_, x)) in base.kpis().into_iter().zip(v.kpis()) {
+                let Some(m) = materiality(kpi) else { continue };
                 let change = x - b;
                 let impact = change.abs() / b.abs().max(m.scale);
                 if change.abs() >= m.floor {
@@ -190,16 +206,21 @@ pub(super) const HEADERS: [&str; 13] = [
     "coverage",
     "busy-hour SINR",
     "PRB util mean",
-    "busiest cell p95",
+    "busiest cell (p95)",
     "cell-h > 80 %",
     "unserved",
-    "busiest link p95",
+    "busiest link (p95)",
     "delay ms",
     "settlement p50 h",
     "p99 h",
     "backlog max",
     "RSRP moved",
 ];
+
+/// An element's name and a utilisation in %.
+fn named(name: &str, util: f64) -> String {
+    if name.is_empty() { "–".to_string() } else { format!("{name} {:.1} %", 100.0 * util) }
+}
 
 /// One variant's summary cells, formatted as the table shows them (`name` as given).
 pub(super) fn cells(v: &VariantSummary, name: &str) -> [String; 13] {
@@ -208,10 +229,10 @@ pub(super) fn cells(v: &VariantSummary, name: &str) -> [String; 13] {
         format!("{:.1} %", 100.0 * v.coverage_mean),
         format!("{:.1} dB", v.sinr_busy_hour_db),
         format!("{:.1} %", 100.0 * v.prb_util_mean),
-        format!("{:.1} %", 100.0 * v.prb_util_max_p95),
+        named(&v.busiest_cell, v.busiest_cell_p95),
         format!("{:.0}", v.overloaded_cell_hours),
         format!("{:.2} %", 100.0 * v.unserved_share),
-        format!("{:.1} %", 100.0 * v.link_util_max_p95),
+        named(&v.busiest_link, v.busiest_link_p95),
         format!("{:.3}", v.delay_mean_ms),
         format!("{:.1}", v.settlement_latency_p50_h),
         format!("{:.1}", v.settlement_latency_p99_h),
@@ -256,6 +277,7 @@ mod tests {
             coupling_iterations_mean: 2.0,
             rsrp_change_median_db: 0.0,
             coupling_residual_max: 0.0,
+            ..Default::default()
         }
     }
 

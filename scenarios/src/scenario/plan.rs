@@ -84,6 +84,16 @@ impl Plan {
         self.window.start_s + i64::from(self.window.interval_s) * k as i64
     }
 
+    /// Intervals in a day (at least 1: a window of daily or longer intervals has one).
+    pub fn intervals_per_day(&self) -> usize {
+        (86_400 / self.window.interval_s.max(1)).max(1) as usize
+    }
+
+    /// The hour of the day (UTC, 0-23) at the start of interval `k`.
+    pub fn hour_of_day(&self, k: usize) -> usize {
+        (self.interval_start_s(k).rem_euclid(86_400) / 3_600) as usize
+    }
+
     /// Interval starts as ISO 8601 UTC (`2024-01-01T00:00:00Z`), one per interval.
     pub fn interval_stamps(&self) -> Vec<String> {
         (0..self.window.intervals)

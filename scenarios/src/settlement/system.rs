@@ -38,7 +38,7 @@ impl Default for SettlementMode {
 }
 
 /// What the settlement system did over the replay.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SystemReport {
     /// Records that arrived.
     pub records: u64,
