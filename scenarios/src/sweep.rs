@@ -44,7 +44,7 @@ impl SweepOp {
             SweepOp::SetElectricalTilt => Change::SetElectricalTilt { cells, deg: v },
             SweepOp::SetPower => Change::SetPower { cells, dbm: v },
             SweepOp::ScaleTraffic => {
-                Change::ScaleTraffic { cells, factor: v, growth_per_year: 0.0 }
+                Change::ScaleTraffic { cells, factor: v, growth_per_year: 0.0, roaming: false }
             }
         }
     }

@@ -26,6 +26,18 @@ pub struct Scaling {
     pub since: usize,
 }
 
+/// The product of `scalings` at interval `k`: each one's factor, compounded by its growth over
+/// the years since it began.
+fn factor_of(scalings: &[Scaling], k: usize, interval_s: f64) -> f64 {
+    scalings
+        .iter()
+        .map(|s| {
+            let years = (k.saturating_sub(s.since)) as f64 * interval_s / (365.0 * 86_400.0);
+            s.factor * (1.0 + s.growth_per_year).powf(years)
+        })
+        .product()
+}
+
 /// What a variant's network looks like during a span of intervals.
 #[derive(Debug, Clone)]
 pub struct State {
@@ -49,6 +61,8 @@ pub struct State {
     pub topology: Topology,
     /// Traffic scalings per inventory cell.
     pub scale: Vec<Vec<Scaling>>,
+    /// Scalings of the roaming settlement usage (`scale-traffic` with `roaming = true`).
+    pub usage_scale: Vec<Scaling>,
     /// Roaming partners removed so far.
     pub partners_removed: BTreeSet<String>,
     /// Roaming partners added so far.
@@ -77,6 +91,7 @@ impl State {
             homing: plan.homing.clone(),
             topology: plan.topology.clone(),
             scale: vec![Vec::new(); inv.cells.len()],
+            usage_scale: Vec::new(),
             partners_removed: BTreeSet::new(),
             partners_added: BTreeSet::new(),
             rates: plan.rate_cards.clone(),
@@ -86,13 +101,12 @@ impl State {
 
     /// The traffic factor of inventory cell `cell` at interval `k`.
     pub fn traffic_factor(&self, cell: usize, k: usize, interval_s: f64) -> f64 {
-        self.scale[cell]
-            .iter()
-            .map(|s| {
-                let years = (k.saturating_sub(s.since)) as f64 * interval_s / (365.0 * 86_400.0);
-                s.factor * (1.0 + s.growth_per_year).powf(years)
-            })
-            .product()
+        factor_of(&self.scale[cell], k, interval_s)
+    }
+
+    /// The factor on the roaming settlement usage of interval `k`.
+    pub fn usage_factor(&self, k: usize, interval_s: f64) -> f64 {
+        factor_of(&self.usage_scale, k, interval_s)
     }
 
     /// Everything the cell-load stage of an interval depends on in this state, as text: two
@@ -146,16 +160,17 @@ impl State {
             Change::RemoveCell { cell } => self.active[*cell] = false,
             Change::Rehome { site, node } => self.homing[*site] = *node,
             Change::Network(op) => op.apply(&mut self.topology)?,
-            Change::ScaleTraffic { cells, factor, growth_per_year } => {
+            Change::ScaleTraffic { cells, factor, growth_per_year, roaming } => {
+                let scaling =
+                    Scaling { factor: *factor, growth_per_year: *growth_per_year, since: k };
                 let targets: Vec<usize> =
                     if cells.is_empty() { (0..self.scale.len()).collect() } else { cells.clone() };
                 let n = self.scale.len();
                 for c in targets.into_iter().filter(|&c| c < n) {
-                    self.scale[c].push(Scaling {
-                        factor: *factor,
-                        growth_per_year: *growth_per_year,
-                        since: k,
-                    });
+                    self.scale[c].push(scaling);
+                }
+                if *roaming {
+                    self.usage_scale.push(scaling);
                 }
             }
             Change::AddPartner { carrier } => {
@@ -400,7 +415,12 @@ mod tests {
         let plan = small_plan();
         let links = transport::whatif::resolve_links(&plan.topology, "AGG1-AGG2").unwrap();
         let fail = Change::Network(transport::whatif::Operation::FailLinks(links));
-        let scale = Change::ScaleTraffic { cells: vec![], factor: 2.0, growth_per_year: 1.0 };
+        let scale = Change::ScaleTraffic {
+            cells: vec![],
+            factor: 2.0,
+            growth_per_year: 1.0,
+            roaming: false,
+        };
         let s = states(
             &plan,
             &[Scheduled { interval: 1, change: fail }, Scheduled { interval: 1, change: scale }],

@@ -398,6 +398,9 @@ pub enum Operation {
         /// Compound growth per year from this time on (0.2 = 20 %).
         #[serde(default)]
         growth_per_year: f64,
+        /// Whether the roaming settlement usage (records and volumes) grows the same way.
+        #[serde(default)]
+        roaming: bool,
     },
     /// A roaming partner joins (its usage, from the settlement load, counts from now).
     AddPartner {

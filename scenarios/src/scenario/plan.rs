@@ -372,6 +372,8 @@ pub enum Change {
         factor: f64,
         /// Compound growth per year from this interval on.
         growth_per_year: f64,
+        /// Whether the roaming settlement usage is scaled too (then `cells` is empty).
+        roaming: bool,
     },
     /// A roaming partner joins (its usage counts from now).
     AddPartner {

@@ -162,7 +162,18 @@ impl Validator {
                 let dbm = self.within(path, f, *dbm, &limits::TX_POWER_DBM)?;
                 Some(Change::SetPower { cells: c?, dbm })
             }
-            Operation::ScaleTraffic { cells: ids, factor, growth_per_year } => {
+            Operation::ScaleTraffic { cells: ids, factor, growth_per_year, roaming } => {
+                if *roaming && !ids.is_empty() {
+                    self.push(
+                        path,
+                        None,
+                        f,
+                        "`roaming = true` scales the whole network's roaming usage, which is not \
+                         counted per cell: leave out `cells`, or use a second operation"
+                            .to_string(),
+                    );
+                    return None;
+                }
                 let c = cells(ids, &mut unknown);
                 if !(*factor >= 0.0
                     && factor.is_finite()
@@ -181,6 +192,7 @@ impl Validator {
                     cells: c?,
                     factor: *factor,
                     growth_per_year: *growth_per_year,
+                    roaming: *roaming,
                 })
             }
             _ => self.structural(path, f, op, n),

@@ -418,3 +418,16 @@ fn problems_in_sites_and_links_name_their_own_file_and_line() {
     let d = diagnostics("node-line", |dir| edit(dir, "nodes.csv", "CORE,core,", "CORE,hub,"));
     has(&d, "nodes.csv", Some(4), &["role \"hub\""]);
 }
+
+#[test]
+fn roaming_growth_is_for_the_whole_network() {
+    let d = diagnostics("roaming-cells", |dir| {
+        edit(
+            dir,
+            "scenario.toml",
+            "[[variant]]\nname = \"ledger\"",
+            "[[variant]]\nname = \"growth\"\n[[variant.at]]\nop = \"scale-traffic\"\ncells = [\"A-1\"]\nfactor = 1.3\nroaming = true\n\n[[variant]]\nname = \"ledger\"",
+        )
+    });
+    has(&d, "scenario.toml", None, &["roaming = true", "cells"]);
+}
