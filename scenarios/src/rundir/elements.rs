@@ -559,6 +559,17 @@ mod tests {
         assert_eq!((a1.role, a1.util_baseline, a1.util_variant), ("moved", 0.5, 0.25));
         assert_eq!(a1.bytes_variant, 0.5e6);
         assert!((c.links[0].util_variant - 0.25).abs() < 1e-6);
+        assert_eq!(c.links[0].role, "moved");
         assert_eq!(changes(&base, &base), VariantChanges::default());
+        // A link down in one of the variant's states is listed as down.
+        let mut failed = v.clone();
+        failed.snapshots.push(StateSnapshot {
+            from: 1,
+            cells: Vec::new(),
+            active: Vec::new(),
+            links_down: vec![0],
+            serving: Vec::new(),
+        });
+        assert_eq!(changes(&base, &failed).links[0].role, "down");
     }
 }
