@@ -135,6 +135,7 @@ fn synthetic_run(n: usize, n_nodes: usize, links: usize) -> PathBuf {
         nodes,
         links: link_glyphs,
         variants,
+        rsrp_range_dbm: None,
     };
     std::fs::write(dir.join("view/index.json"), serde_json::to_string(&index).expect("json"))
         .expect("index");

@@ -288,6 +288,12 @@ pub fn write_view(
         nodes: lay_out(plan),
         links,
         variants,
+        rsrp_range_dbm: match crate::rundir::maps::fitted_rsrp_scale(
+            results.iter().flat_map(|r| r.snapshots.iter().map(|s| s.serving.as_slice())),
+        ) {
+            twin_format::palette::Scale::Continuous { min, max, .. } => Some([min, max]),
+            _ => None,
+        },
     };
     Ok(view::write_index(&view, &index)?)
 }

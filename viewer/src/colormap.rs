@@ -68,12 +68,18 @@ impl Field {
     }
 
     /// The colour scale of the field, or of its difference from the baseline (the run format's
-    /// palette: the report's maps use the same scales).
-    pub fn scale(self, difference: bool) -> Scale {
+    /// palette: the report's maps use the same scales), in the run of `index` (RSRP on the
+    /// range fitted to the run, where the run has one).
+    pub fn scale(self, difference: bool, index: &twin_format::view::ViewIndex) -> Scale {
+        self.scale_with(difference, index.rsrp_scale())
+    }
+
+    /// [`Field::scale`] with the RSRP scale `rsrp`.
+    pub fn scale_with(self, difference: bool, rsrp: Scale) -> Scale {
         match (self, difference) {
             (Field::BestServer, false) => Scale::Categorical,
             (Field::BestServer, true) => Scale::Changed,
-            (Field::Rsrp, false) => palette::RSRP_DBM,
+            (Field::Rsrp, false) => rsrp,
             (Field::Sinr, false) => palette::SINR_DB,
             (Field::Throughput, false) => palette::THROUGHPUT_MBPS,
             (Field::Rsrp | Field::Sinr, true) => palette::DIFFERENCE_DB,
@@ -110,12 +116,16 @@ mod tests {
     fn every_field_has_its_scale_and_differences_are_diverging() {
         for f in Field::ALL {
             assert_eq!(Field::parse(f.name().replace(' ', "-").as_str()), Some(f));
-            match (f, f.scale(true)) {
+            match (f, f.scale_with(true, palette::RSRP_DBM)) {
                 (Field::BestServer, Scale::Changed) => {}
                 (_, Scale::Continuous { min, max, map: Ramp::Diverging }) => assert_eq!(min, -max),
                 (_, other) => panic!("{f:?}: difference scale {other:?}"),
             }
         }
-        assert_eq!(colour(Field::Rsrp.scale(true), 0.0), Some(neutral()));
+        assert_eq!(colour(Field::Rsrp.scale_with(true, palette::RSRP_DBM), 0.0), Some(neutral()));
+        // A run's fitted RSRP range is the RSRP scale; differences keep theirs.
+        let fitted = Scale::Continuous { min: -100.0, max: -40.0, map: Ramp::Viridis };
+        assert_eq!(Field::Rsrp.scale_with(false, fitted), fitted);
+        assert_eq!(Field::Rsrp.scale_with(true, fitted), palette::DIFFERENCE_DB);
     }
 }

@@ -376,7 +376,7 @@ impl Renderer {
             }
             let state = data.state_at(panel.variant, view.interval);
             if view.layers.coverage {
-                let scale = view.field.scale(panel.difference);
+                let scale = view.field.scale(panel.difference, &data.index);
                 let a = self.plane(gpu, data, panel.variant, state, view.field.plane());
                 let b = if panel.difference {
                     let bs = data.state_at(0, view.interval);

@@ -84,7 +84,7 @@ pub fn paint_overlay(
     if !view.layers.coverage {
         return None;
     }
-    Some(colour_bar(ctx, &p, luts, view, area))
+    Some(colour_bar(ctx, &p, luts, data, view, area))
 }
 
 /// The title (scenario, what is shown, when), and each panel's variant side by side.
@@ -165,11 +165,12 @@ fn colour_bar(
     ctx: &egui::Context,
     p: &egui::Painter,
     luts: &mut LutTextures,
+    data: &RunData,
     view: &ViewState,
     area: PxRect,
 ) -> ColourBar {
     let difference = view.compare == Compare::Difference;
-    let scale = view.field.scale(difference);
+    let scale = view.field.scale(difference, &data.index);
     let (bw, bh) = (300.0f32, 16.0f32);
     let bx = area[0] + area[2] - bw - 20.0;
     let by = area[1] + area[3] - bh - 30.0;

@@ -171,6 +171,22 @@ pub struct ViewIndex {
     pub links: Vec<LinkGlyph>,
     /// Baseline first, then the variants.
     pub variants: Vec<VariantEntry>,
+    /// The RSRP colour range `[min, max]`, dBm, fitted to the run's served points (the report's
+    /// maps use the same); absent in older runs, which show the fixed [`crate::palette::RSRP_DBM`].
+    #[serde(default)]
+    pub rsrp_range_dbm: Option<[f32; 2]>,
+}
+
+impl ViewIndex {
+    /// The RSRP scale of the run: Viridis over [`ViewIndex::rsrp_range_dbm`], or the fixed one.
+    pub fn rsrp_scale(&self) -> crate::palette::Scale {
+        match self.rsrp_range_dbm {
+            Some([min, max]) if min < max => {
+                crate::palette::Scale::Continuous { min, max, map: crate::palette::Ramp::Viridis }
+            }
+            _ => crate::palette::RSRP_DBM,
+        }
+    }
 }
 
 /// The directory name of a variant's files.
@@ -477,6 +493,7 @@ mod tests {
                     links_down: Vec::new(),
                 }],
             }],
+            rsrp_range_dbm: Some([-100.0, -40.0]),
         }
     }
 

@@ -195,6 +195,8 @@ fn write_run(out: &Path) {
         nodes,
         links,
         variants,
+        // A fitted range, as `twin run` writes it: the pictures are checked against it.
+        rsrp_range_dbm: Some([-110.0, -50.0]),
     };
     write_index(&view, &index).unwrap();
     let manifest = Manifest {

@@ -56,7 +56,7 @@ fn the_colour_under_a_point_matches_the_colour_bar_for_its_value() {
         let shot = h.render(&data, &view, W, H).unwrap();
         let bar = shot.bar.expect("a colour bar");
         let raster = data.raster(0, 0).unwrap();
-        let scale = field.scale(false);
+        let scale = field.scale(false, &data.index);
         let (mut checked, mut clamped) = (0, 0);
         for iy in (0..raster.ny).step_by(1) {
             for ix in (0..raster.nx).step_by(1) {
@@ -214,7 +214,7 @@ fn side_by_side_shows_the_baseline_left_and_the_variant_right() {
     let (px, py) = view.camera.to_px(cx, cy, half - 1.0, f64::from(H));
     let ix = ((cx - g.x_min_m) / g.cell_m) as usize;
     let iy = ((cy - g.y_min_m) / g.cell_m) as usize;
-    let scale = Field::Rsrp.scale(false);
+    let scale = Field::Rsrp.scale(false, &data.index);
     for (variant, x0) in [(0, 0.0), (view.variant, half + 1.0)] {
         let v = data
             .raster(variant, data.state_at(variant, 18))

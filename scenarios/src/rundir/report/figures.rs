@@ -18,8 +18,9 @@ fn css(c: [u8; 4]) -> String {
     format!("rgb({},{},{})", c[0], c[1], c[2])
 }
 
-/// The RSRP scale's colour bar with ticks, and swatches for unserved and indoor points.
-fn colour_bar(scale: Scale) -> String {
+/// The RSRP scale's colour bar with ticks, and swatches for unserved and indoor points; `id`
+/// names its gradient (one per bar on the page).
+fn colour_bar(scale: Scale, id: usize) -> String {
     let Scale::Continuous { min, max, .. } = scale else { return String::new() };
     let table = palette::table(scale);
     let stops: String = (0..=16)
@@ -28,10 +29,10 @@ fn colour_bar(scale: Scale) -> String {
             format!("<stop offset=\"{}%\" stop-color=\"{}\"/>", i * 100 / 16, css(c))
         })
         .collect();
-    let (w, x0, x1) = (560.0, 24.0, 420.0);
+    let (w, x0, x1) = (560.0, 16.0, 420.0);
     let step = if max - min > 30.0 { 10.0 } else { 5.0 };
     let mut s = format!(
-        "<svg viewBox=\"0 0 {w} 46\" width=\"{w}\" role=\"img\" aria-label=\"RSRP colour bar\" font-size=\"11\"><defs><linearGradient id=\"rsrp\">{stops}</linearGradient></defs><rect x=\"{x0}\" y=\"4\" width=\"{}\" height=\"14\" fill=\"url(#rsrp)\" stroke=\"#888\"/>",
+        "<svg viewBox=\"0 0 {w} 46\" width=\"100%\" role=\"img\" aria-label=\"RSRP colour bar\" font-size=\"11\"><defs><linearGradient id=\"rsrp-{id}\">{stops}</linearGradient></defs><rect x=\"{x0}\" y=\"4\" width=\"{}\" height=\"14\" fill=\"url(#rsrp-{id})\" stroke=\"#888\"/>",
         x1 - x0
     );
     let mut v = (f64::from(min) / step).ceil() * step;
@@ -53,10 +54,15 @@ fn colour_bar(scale: Scale) -> String {
     s
 }
 
-/// A map image with names drawn over it; sizes in grid pixels.
-fn map_svg(png: &[u8], size: (usize, usize), labels: &[Label], marker: bool, alt: &str) -> String {
+/// Cell names on the best-server maps, against site names (there are three times as many).
+const CELL_LABEL: f64 = 0.75;
+
+/// A map image with names drawn over it, sizes in grid pixels: site names (`scale` 1) beside a
+/// marker, cell names (smaller) centred on their point.
+fn map_svg(png: &[u8], size: (usize, usize), labels: &[Label], scale: f64, alt: &str) -> String {
     let (nx, ny) = (size.0 as f64, size.1 as f64);
-    let font = (nx.max(ny) / 45.0).max(1.0);
+    let marker = scale >= 1.0;
+    let font = scale * (nx.max(ny) / 45.0).max(1.0);
     let mut s = format!(
         "<svg viewBox=\"0 0 {nx} {ny}\" width=\"100%\" role=\"img\" aria-label=\"{}\" font-size=\"{font:.2}\" font-family=\"system-ui,sans-serif\"><image href=\"{}\" width=\"{nx}\" height=\"{ny}\" style=\"image-rendering:pixelated\"/>",
         html_escape(alt),
@@ -90,20 +96,15 @@ fn map_svg(png: &[u8], size: (usize, usize), labels: &[Label], marker: bool, alt
 /// The maps: RSRP of each variant on the run's fitted range, then the best servers.
 pub(super) fn maps_section(s: &mut String, maps: &RunMaps) {
     s.push_str("<h2>Best-server RSRP maps</h2><p class=\"note\">One colour range for every map, fitted to the run's served points (2nd to 98th percentile). Baseline at the window's start; variants after their last change. Sites marked with their names; north up.</p>");
-    s.push_str(&colour_bar(maps.scale));
     s.push_str("<div class=\"maps\">");
-    for m in &maps.variants {
+    for (i, m) in maps.variants.iter().enumerate() {
+        let alt = format!("RSRP map of {}", m.rsrp.caption);
         let _ = write!(
             s,
-            "<figure><figcaption>{}</figcaption>{}</figure>",
+            "<figure><figcaption>{}</figcaption>{}{}</figure>",
             html_escape(&m.rsrp.caption),
-            map_svg(
-                &m.rsrp.png,
-                maps.size,
-                &m.sites,
-                true,
-                &format!("RSRP map of {}", m.rsrp.caption)
-            )
+            map_svg(&m.rsrp.png, maps.size, &m.sites, 1.0, &alt),
+            colour_bar(maps.scale, i)
         );
     }
     s.push_str("</div><h2>Best-server maps</h2><p class=\"note\">Each cell's area in its colour, the cell's name at the middle of its area; colours repeat after 20 cells, the names and the key tell them apart. Dark red: not served; grey: indoors.</p><div class=\"maps\">");
@@ -127,7 +128,7 @@ pub(super) fn maps_section(s: &mut String, maps: &RunMaps) {
                 &m.server.png,
                 maps.size,
                 &m.cells,
-                false,
+                CELL_LABEL,
                 &format!("best-server map of {}", m.server.caption)
             ),
             m.key.len()
