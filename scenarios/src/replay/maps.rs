@@ -15,6 +15,7 @@ use radio::{Cell, Grid, Propagation, RadioError, Scene};
 use sha2::{Digest, Sha256};
 
 use super::ReplayOptions;
+use super::cache::{CacheReport, CoverageCache};
 use crate::error::ScenarioError;
 use crate::scenario::{Plan, load_scene};
 
@@ -79,6 +80,10 @@ pub(crate) struct RadioModel {
     executor: Executor,
     trace: TraceConfig,
     maps: Mutex<BTreeMap<String, MapSlot>>,
+    /// The persistent cache, if the run has one.
+    disk: Option<CoverageCache>,
+    /// What the persistent cache did.
+    report: Mutex<CacheReport>,
     /// Which tracer and why, with what a map takes on its device.
     pub(crate) notice: String,
 }
@@ -114,6 +119,14 @@ impl RadioModel {
                 "radio backend: none (no scene: the TR 38.901 UMa model)".into(),
             ),
         };
+        let tracer = match &executor {
+            Executor::Traced(t) => t.name(),
+            Executor::Empirical(_) => "tr38901-uma",
+        };
+        let disk = match &opts.cache {
+            Some(s) => Some(CoverageCache::open(s.clone(), scene.as_ref(), &grid, tracer, &trace)?),
+            None => None,
+        };
         Ok(RadioModel {
             scene,
             grid,
@@ -121,20 +134,54 @@ impl RadioModel {
             executor,
             trace,
             maps: Mutex::new(BTreeMap::new()),
+            disk,
+            report: Mutex::new(CacheReport::default()),
             notice,
         })
     }
 
-    /// Distinct coverage maps computed so far.
+    /// Distinct coverage maps traced so far (not read from the persistent cache).
     pub(crate) fn maps_traced(&self) -> usize {
-        self.maps.lock().map_or(0, |m| m.len())
+        let used = self.maps.lock().map_or(0, |m| m.len());
+        used.saturating_sub(self.cache_report().hits)
+    }
+
+    /// What the persistent cache did so far.
+    pub(crate) fn cache_report(&self) -> CacheReport {
+        *self.report.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Trims the persistent cache to its limit.
+    pub(crate) fn trim_cache(&self) -> Result<usize, ScenarioError> {
+        let Some(disk) = &self.disk else { return Ok(0) };
+        let evicted = disk.trim()?;
+        self.report.lock().unwrap_or_else(|e| e.into_inner()).evicted += evicted;
+        Ok(evicted)
+    }
+
+    /// The map of `cell` from the persistent cache, or traced (and stored there).
+    fn cached_or_computed(&self, cell: &Cell, key: &str) -> Result<CellMap, RadioError> {
+        let count =
+            |f: fn(&mut CacheReport)| f(&mut self.report.lock().unwrap_or_else(|e| e.into_inner()));
+        let Some(disk) = &self.disk else { return self.compute(cell) };
+        if let Some(path_gain_db) = disk.get(key, self.grid.len()) {
+            count(|r| r.hits += 1);
+            return Ok(CellMap { path_gain_db });
+        }
+        let map = self.compute(cell)?;
+        match disk.put(key, &map.path_gain_db) {
+            Ok(()) => count(|r| r.writes += 1),
+            Err(_) => count(|r| r.failed_writes += 1),
+        }
+        Ok(map)
     }
 
     /// The coverage map of `cell`, from the cache or computed.
     pub(crate) fn map(&self, cell: &Cell) -> Result<Arc<CellMap>, ScenarioError> {
+        let key = radio_key(cell);
         let slot = {
             let mut maps = self.maps.lock().unwrap_or_else(|e| e.into_inner());
-            maps.entry(radio_key(cell)).or_default().clone()
+            maps.entry(key.clone()).or_default().clone()
         };
         let shared = |r: &Result<Arc<CellMap>, Arc<RadioError>>| {
             r.clone().map_err(|source| ScenarioError::Coverage { cell: cell.id.clone(), source })
@@ -146,7 +193,7 @@ impl RadioModel {
         if let Some(done) = slot.get() {
             return shared(done);
         }
-        let computed = self.compute(cell).map(Arc::new).map_err(Arc::new);
+        let computed = self.cached_or_computed(cell, &key).map(Arc::new).map_err(Arc::new);
         shared(slot.get_or_init(|| computed))
     }
 

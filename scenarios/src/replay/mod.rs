@@ -50,6 +50,7 @@ use crate::error::ScenarioError;
 use crate::scenario::{Plan, Scheduled};
 
 pub mod backhaul;
+pub mod cache;
 pub mod coupling;
 pub mod kpis;
 pub mod load;
@@ -84,6 +85,8 @@ pub struct ReplayOptions {
     pub packet_seconds: f64,
     /// The ray tracer for coverage maps (auto: a hardware GPU if there is one, else the CPU).
     pub backend: radio::Backend,
+    /// The persistent coverage cache, if any ([`cache`]).
+    pub cache: Option<cache::CacheSettings>,
 }
 
 impl Default for ReplayOptions {
@@ -94,6 +97,7 @@ impl Default for ReplayOptions {
             busy_intervals: 2,
             packet_seconds: 1.0,
             backend: radio::Backend::Auto,
+            cache: None,
         }
     }
 }
@@ -225,7 +229,18 @@ impl<'a> Replayer<'a> {
         &self.radio.notice
     }
 
-    /// Distinct coverage maps computed.
+    /// What the persistent coverage cache did so far (all zero without one).
+    pub fn cache_report(&self) -> cache::CacheReport {
+        self.radio.cache_report()
+    }
+
+    /// Trims the persistent coverage cache to its limit (after a run); returns the entries it
+    /// removed.
+    pub fn trim_cache(&self) -> Result<usize, ScenarioError> {
+        self.radio.trim_cache()
+    }
+
+    /// Coverage maps traced (computed, not read from the persistent cache).
     pub fn maps_traced(&self) -> usize {
         self.radio.maps_traced()
     }

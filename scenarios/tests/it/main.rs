@@ -4,6 +4,7 @@
 //! `twin` command's own tests are in `scenarios/cli/tests`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod cache;
 mod calibration;
 mod common;
 mod fuzz;
