@@ -288,6 +288,7 @@ mod tests {
             busy_intervals: 1,
             packet_seconds: 0.05,
             backend: radio::Backend::Cpu,
+            cache: None,
         };
         let report = run(&cfg, opts, &dir).unwrap();
         let text = report.text();

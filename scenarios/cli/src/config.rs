@@ -86,6 +86,7 @@ fn replay(trace: &TraceArgs, busy_intervals: usize, packet_seconds: f64) -> Resu
         busy_intervals,
         packet_seconds,
         backend: backend(trace.backend),
+        cache: None,
     };
     opts.check()?;
     Ok(opts)

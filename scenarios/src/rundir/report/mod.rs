@@ -27,7 +27,7 @@ pub(super) fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1180px;margin:auto;padding:1em;color:#222}table{border-collapse:collapse;font-size:13px;margin:0.4em 0 1em}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}th{background:#eee}td:first-child,th:first-child{text-align:left}td.t{text-align:left}figure{margin:1em 0}figcaption{font-weight:600}.maps{display:flex;flex-wrap:wrap;gap:14px}.maps figure{width:560px;margin:0.5em 0}.key{display:flex;flex-wrap:wrap;gap:4px 12px;font-size:12px}.key span{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle;border:1px solid #888}h3{margin-bottom:0.2em}.note{color:#555;font-size:13px}";
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1180px;margin:auto;padding:1em;color:#222}table{border-collapse:collapse;font-size:13px;margin:0.4em 0 1em}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}th{background:#eee}td:first-child,th:first-child{text-align:left}td.t{text-align:left}figure{margin:1em 0}figcaption{font-weight:600}.maps{display:flex;flex-wrap:wrap;gap:14px}.maps figure{width:560px;margin:0.5em 0}.key{display:flex;flex-wrap:wrap;gap:4px 12px;font-size:12px}.key span{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle;border:1px solid #888}h3{margin-bottom:0.2em}table.busy td{white-space:nowrap;font-size:12px}.note{color:#555;font-size:13px}";
 
 /// The self-contained HTML report.
 pub(super) fn report_html(
@@ -143,7 +143,7 @@ fn busy_hour_section(s: &mut String, plan: &Plan, results: &[VariantResult]) {
     let per_day = plan.intervals_per_day();
     let weekly: Vec<Vec<elements::BusyHour>> =
         results.iter().map(|r| elements::busy_hours(r, 7 * per_day)).collect();
-    s.push_str("<h2>Busy hours</h2><p class=\"note\">The network's busy hour of each 7 days from the window's start (the hour of most offered downlink traffic), with the mean and the highest cell PRB utilisation in it and the cell of the highest; a variant's busy hour is named where it differs from the baseline's. Every day and week: <code>kpis/busy_hours.csv</code>.</p><table><tr><th>week from</th><th>busy hour</th>");
+    s.push_str("<h2>Busy hours</h2><p class=\"note\">The network's busy hour of each 7 days from the window's start (the hour of most offered downlink traffic), with the mean and the highest cell PRB utilisation in it and the cell of the highest; a variant's busy hour is named where it differs from the baseline's. Every day and week: <code>kpis/busy_hours.csv</code>.</p><table class=\"busy\"><tr><th>week from</th><th>busy hour</th>");
     for r in results {
         let _ = write!(s, "<th>{}</th>", html_escape(&r.name));
     }
