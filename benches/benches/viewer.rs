@@ -46,6 +46,7 @@ fn demo_run() -> PathBuf {
     let out = dir.join("run");
     let opts = RunDirOptions {
         timings: &[],
+        coverage_maps_cached: 0,
         coverage_maps_traced: 0,
         intervals_per_row: 24,
         radio_backend: "cpu",

@@ -195,6 +195,7 @@ fn run(cfg: &DemoConfig, opts: ReplayOptions, dir: &Path) -> Result<Report, Erro
     let run_dir = dir.join("run");
     let run_opts = RunDirOptions {
         timings: &[],
+        coverage_maps_cached: 0,
         coverage_maps_traced: replayer.maps_traced(),
         intervals_per_row: 24,
         radio_backend: replayer.backend_notice(),

@@ -9,6 +9,7 @@ use twin_format::run::Summary;
 use crate::demo::{DemoConfig, write_demo};
 use crate::error::ScenarioError;
 use crate::observe::Observer;
+use crate::replay::cache::CacheReport;
 use crate::replay::{ReplayOptions, Replayer};
 use crate::rundir::{ReportViews, RunDirOptions, write_run_dir};
 use crate::scenario::validate;
@@ -33,8 +34,10 @@ pub struct RunOutcome {
     pub intervals: usize,
     /// The baseline and the variants.
     pub variants: usize,
-    /// Distinct coverage maps computed.
+    /// Distinct coverage maps traced (not read from the persistent cache).
     pub maps_traced: usize,
+    /// What the persistent coverage cache did (its trim included).
+    pub cache: CacheReport,
     /// Which radio backend and why.
     pub backend_notice: String,
     /// Wall-clock seconds of validation, replay and writing, where the observer keeps a clock.
@@ -81,6 +84,7 @@ pub fn run_scenario(
     let opts = RunDirOptions {
         timings: &timings,
         coverage_maps_traced: replayer.maps_traced(),
+        coverage_maps_cached: replayer.cache_report().hits,
         intervals_per_row: per_row,
         radio_backend: replayer.backend_notice(),
         views: req.views,
@@ -88,6 +92,7 @@ pub fn run_scenario(
     };
     let summary = write_run_dir(out, &plan, &results, &replayer.geometry(), &opts)?;
     let t3 = observer.clock_s();
+    let cache = finish_cache(&replayer, observer);
     let seconds = match (t0, t1, t2, t3) {
         (Some(a), Some(b), Some(c), Some(d)) => {
             Some(PhaseSeconds { validate: b - a, replay: c - b, write: d - c })
@@ -99,9 +104,26 @@ pub fn run_scenario(
         intervals: plan.window.intervals,
         variants: results.len(),
         maps_traced: replayer.maps_traced(),
+        cache,
         backend_notice: replayer.backend_notice().to_string(),
         seconds,
     })
+}
+
+/// Trims the persistent coverage cache after a run and says what went wrong with it: the run
+/// is complete either way (a map that could not be stored was still used).
+fn finish_cache(replayer: &Replayer<'_>, observer: &dyn Observer) -> CacheReport {
+    if let Err(e) = replayer.trim_cache() {
+        observer.notice(&format!("coverage cache: could not trim it to its limit: {e}"));
+    }
+    let report = replayer.cache_report();
+    if report.failed_writes > 0 {
+        observer.notice(&format!(
+            "coverage cache: {} maps could not be stored (the run used them; nothing half-written is left)",
+            report.failed_writes
+        ));
+    }
+    report
 }
 
 /// What `twin demo` wrote and ran.

@@ -79,6 +79,17 @@ pub(crate) struct TraceArgs {
     /// cpu or gpu (an error without a GPU adapter).
     #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
     pub(crate) backend: BackendArg,
+    /// The persistent coverage cache: maps traced once are read back by later runs, variants
+    /// and shards [default: $XDG_CACHE_HOME/network-twin/coverage, else
+    /// ~/.cache/network-twin/coverage].
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub(crate) cache: Option<PathBuf>,
+    /// Trace every map, neither reading nor writing the cache.
+    #[arg(long)]
+    pub(crate) no_cache: bool,
+    /// The cache's size limit, GB: after a run the least recently used maps go until it fits.
+    #[arg(long, value_name = "GB", default_value_t = 10.0)]
+    pub(crate) cache_max_gb: f64,
 }
 
 #[derive(Subcommand)]

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use scenarios::replay::ReplayOptions;
+use scenarios::replay::cache::CacheSettings;
 use scenarios::sweep::SweepOp;
 
 use crate::args::{
@@ -78,6 +79,20 @@ fn backend(b: BackendArg) -> radio::Backend {
     }
 }
 
+/// The persistent coverage cache of `trace`: `--cache DIR`, else the default directory (none
+/// with `--no-cache`, or without a home directory).
+fn cache(trace: &TraceArgs) -> Result<Option<CacheSettings>> {
+    let gb = trace.cache_max_gb;
+    if !(gb > 0.0 && gb <= 1e6) {
+        bail!("--cache-max-gb {gb}: expected a size in GB above 0 and at most 10^6");
+    }
+    if trace.no_cache {
+        return Ok(None);
+    }
+    let dir = trace.cache.clone().or_else(CacheSettings::default_dir);
+    Ok(dir.map(|dir| CacheSettings { dir, max_bytes: (gb * 1e9) as u64 }))
+}
+
 /// The replay settings of `trace`, checked.
 fn replay(trace: &TraceArgs, busy_intervals: usize, packet_seconds: f64) -> Result<ReplayOptions> {
     let opts = ReplayOptions {
@@ -86,7 +101,7 @@ fn replay(trace: &TraceArgs, busy_intervals: usize, packet_seconds: f64) -> Resu
         busy_intervals,
         packet_seconds,
         backend: backend(trace.backend),
-        cache: None,
+        cache: cache(trace)?,
     };
     opts.check()?;
     Ok(opts)

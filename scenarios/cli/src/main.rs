@@ -96,8 +96,8 @@ fn print_run(run: &RunOutcome, out: &Path, json: bool, seconds: f64) -> Result<(
         write: 0.0,
     });
     println!(
-        "{} intervals × {} variants in {seconds:.1} s (validate {:.1} s, replay {:.1} s with {} coverage maps, write {:.1} s)",
-        run.intervals, run.variants, t.validate, t.replay, run.maps_traced, t.write
+        "{} intervals × {} variants in {seconds:.1} s (validate {:.1} s, replay {:.1} s with {} coverage maps traced and {} from the cache, write {:.1} s)",
+        run.intervals, run.variants, t.validate, t.replay, run.maps_traced, run.cache.hits, t.write
     );
     println!("report: {}", out.join("report.html").display());
     Ok(())

@@ -183,6 +183,9 @@ pub struct Delta {
 /// `manifest.json`. Fields are in alphabetical order, as the file has always listed them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// Coverage maps read from the persistent coverage cache instead of traced.
+    #[serde(default)]
+    pub coverage_maps_cached: usize,
     /// Coverage maps the replay traced (each cell's map once, shared by the variants that leave
     /// it as it is; re-tilted and added cells get their own).
     #[serde(default)]
@@ -337,6 +340,7 @@ mod tests {
     #[test]
     fn the_manifest_keeps_its_keys_in_alphabetical_order() {
         let m = Manifest {
+            coverage_maps_cached: 0,
             coverage_maps_traced: 3,
             inputs: vec![InputDigest { path: "s.toml".into(), sha256: "00".into() }],
             radio_backend: "cpu".into(),

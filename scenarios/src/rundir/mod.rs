@@ -63,6 +63,8 @@ pub struct RunDirOptions<'a> {
     pub timings: &'a [(String, f64)],
     /// Coverage maps the replay traced, for the manifest.
     pub coverage_maps_traced: usize,
+    /// Coverage maps read from the persistent cache, for the manifest.
+    pub coverage_maps_cached: usize,
     /// `cells.csv` and `links.csv` hold one row per this many intervals (1: every interval;
     /// 24 for hourly intervals: daily rows), with sums of bytes and the mean and maximum
     /// utilisation.
@@ -160,6 +162,7 @@ fn manifest(
     opts: &RunDirOptions<'_>,
 ) -> Result<Manifest, ScenarioError> {
     Ok(Manifest {
+        coverage_maps_cached: opts.coverage_maps_cached,
         coverage_maps_traced: opts.coverage_maps_traced,
         inputs: inputs(plan)?,
         radio_backend: opts.radio_backend.to_string(),

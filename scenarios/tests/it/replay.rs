@@ -130,6 +130,7 @@ fn a_run_directory_is_whole_or_absent() {
     let out = dir.join("run");
     let run_opts = RunDirOptions {
         timings: &[],
+        coverage_maps_cached: 0,
         coverage_maps_traced: replayer.maps_traced(),
         intervals_per_row: 24,
         radio_backend: replayer.backend_notice(),

@@ -43,6 +43,7 @@ fn overloaded_elements_busy_hours_and_changes_agree_with_the_interval_tables() {
     let out = dir.join("run");
     let run_opts = RunDirOptions {
         timings: &[],
+        coverage_maps_cached: 0,
         coverage_maps_traced: replayer.maps_traced(),
         intervals_per_row: 1,
         radio_backend: replayer.backend_notice(),

@@ -200,6 +200,7 @@ fn write_run(out: &Path) {
     };
     write_index(&view, &index).unwrap();
     let manifest = Manifest {
+        coverage_maps_cached: 0,
         coverage_maps_traced: 0,
         inputs: vec![InputDigest { path: "scenario.toml".into(), sha256: "0".repeat(64) }],
         radio_backend: "synthetic".into(),

@@ -8,7 +8,7 @@ use std::process::Command;
 use crate::common::*;
 
 fn twin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_twin"))
+    crate::twin_command()
 }
 
 #[test]
@@ -75,7 +75,7 @@ fn without_the_learned_layer_calibrate_says_how_to_rebuild() {
     }
     let dir = scratch("no-calibrate");
     let path = write_small(&dir);
-    let out = Command::new(env!("CARGO_BIN_EXE_twin"))
+    let out = crate::twin_command()
         .arg("calibrate")
         .arg(&path)
         .args(["--measurements", "drive.csv", "--out"])

@@ -5,7 +5,7 @@ use std::process::Command;
 use crate::common::*;
 
 fn twin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_twin"))
+    crate::twin_command()
 }
 
 /// Best cell and RSRP per grid point of a `twin coverage` CSV.

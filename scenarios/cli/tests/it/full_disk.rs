@@ -9,7 +9,7 @@ use std::process::Command;
 use crate::common::*;
 
 fn twin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_twin"))
+    crate::twin_command()
 }
 
 /// A mounted tmpfs, unmounted when dropped.

@@ -8,7 +8,7 @@ use scenarios::demo::{DemoConfig, write_demo};
 use crate::common::*;
 
 fn twin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_twin"))
+    crate::twin_command()
 }
 
 /// The viewer's binary, which `cargo test --workspace` builds beside `twin`.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::common::*;
 
 fn twin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_twin"))
+    crate::twin_command()
 }
 
 /// Nothing unfinished under `dir` (the writer's temporaries start with a dot and hold
