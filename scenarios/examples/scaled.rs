@@ -5,7 +5,11 @@
 //! ```text
 //! cargo build --release -p scenarios --example scaled
 //! /usr/bin/time -v target/release/examples/scaled [--sites-x 20] [--sites-y 17] [--grid-m 40]
+//!     [--cache DIR]
 //! ```
+//!
+//! With `--cache DIR` the coverage maps are read from and written to that persistent cache: a
+//! second run with the same `DIR` measures the replay with a warm cache.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -28,13 +32,15 @@ struct Args {
     sites_y: usize,
     /// Analysis grid spacing, metres.
     grid_m: f64,
+    /// The persistent coverage cache, if any.
+    cache: Option<PathBuf>,
 }
 
 impl Args {
     /// Parses `[--sites-x N] [--sites-y N] [--grid-m M]` (the program name already taken off);
     /// a flag without a value, a value that is not a number, or any other word is an error.
     fn parse(words: impl IntoIterator<Item = String>) -> Result<Args, String> {
-        let mut args = Args { sites_x: 20, sites_y: 17, grid_m: 40.0 };
+        let mut args = Args { sites_x: 20, sites_y: 17, grid_m: 40.0, cache: None };
         let mut words = words.into_iter();
         while let Some(flag) = words.next() {
             let value = |v: Option<String>| v.ok_or_else(|| format!("{flag} needs a value"));
@@ -49,9 +55,10 @@ impl Args {
                     let v = value(words.next())?;
                     args.grid_m = v.parse().map_err(|_| bad(&v, "a spacing in metres"))?;
                 }
+                "--cache" => args.cache = Some(PathBuf::from(value(words.next())?)),
                 other => {
                     return Err(format!(
-                        "unknown argument {other}; usage: scaled [--sites-x N] [--sites-y N] [--grid-m M]"
+                        "unknown argument {other}; usage: scaled [--sites-x N] [--sites-y N] [--grid-m M] [--cache DIR]"
                     ));
                 }
             }
@@ -137,6 +144,7 @@ struct Report {
     grid_points: usize,
     coverage_maps: usize,
     baseline_maps: usize,
+    cached_maps: usize,
     timings: Timings,
     /// The run directory written (`main` removes it with the inputs; the tests read it).
     #[cfg_attr(not(test), allow(dead_code))]
@@ -150,13 +158,14 @@ impl Report {
         let mut s = table(&self.summary);
         let _ = writeln!(
             s,
-            "cells={} intervals={} variants={} grid_points={} coverage_maps={} (baseline {})",
+            "cells={} intervals={} variants={} grid_points={} coverage_maps={} (baseline {}) cached_maps={}",
             self.n_cells,
             self.intervals,
             self.results.len(),
             self.grid_points,
             self.coverage_maps,
-            self.baseline_maps
+            self.baseline_maps,
+            self.cached_maps
         );
         let _ = writeln!(
             s,
@@ -195,7 +204,7 @@ fn run(cfg: &DemoConfig, opts: ReplayOptions, dir: &Path) -> Result<Report, Erro
     let run_dir = dir.join("run");
     let run_opts = RunDirOptions {
         timings: &[],
-        coverage_maps_cached: 0,
+        coverage_maps_cached: replayer.cache_report().hits,
         coverage_maps_traced: replayer.maps_traced(),
         intervals_per_row: 24,
         radio_backend: replayer.backend_notice(),
@@ -210,6 +219,7 @@ fn run(cfg: &DemoConfig, opts: ReplayOptions, dir: &Path) -> Result<Report, Erro
         intervals: plan.window.intervals,
         grid_points: replayer.grid().len(),
         coverage_maps: replayer.maps_traced(),
+        cached_maps: replayer.cache_report().hits,
         baseline_maps,
         timings: Timings { write_inputs_s, validate_s, baseline_radio_s, replay_s, write_run_s },
         results,
@@ -220,7 +230,11 @@ fn run(cfg: &DemoConfig, opts: ReplayOptions, dir: &Path) -> Result<Report, Erro
 fn main() -> Result<(), Error> {
     let args = Args::parse(std::env::args().skip(1))?;
     let dir = std::env::temp_dir().join(format!("twin-scaled-{}", std::process::id()));
-    let report = run(&args.demo(), ReplayOptions::default(), &dir);
+    let cache = args.cache.clone().map(|dir| scenarios::replay::cache::CacheSettings {
+        dir,
+        max_bytes: scenarios::replay::cache::DEFAULT_MAX_BYTES,
+    });
+    let report = run(&args.demo(), ReplayOptions { cache, ..ReplayOptions::default() }, &dir);
     let _ = std::fs::remove_dir_all(&dir);
     print!("{}", report?.text());
     Ok(())
@@ -252,7 +266,7 @@ mod tests {
     #[test]
     fn the_default_benchmark_is_unchanged() {
         let args = Args::parse(Vec::new()).unwrap();
-        assert_eq!(args, Args { sites_x: 20, sites_y: 17, grid_m: 40.0 });
+        assert_eq!(args, Args { sites_x: 20, sites_y: 17, grid_m: 40.0, cache: None });
         let cfg = args.demo();
         assert_eq!((cfg.days, cfg.seed), (366, 1));
         let text = extra_variants(&cfg);
@@ -273,8 +287,9 @@ mod tests {
         ] {
             assert!(text.contains(line), "missing:\n{line}");
         }
-        let parsed = Args::parse(words("--sites-x 4 --grid-m 25 --sites-y 3")).unwrap();
-        assert_eq!(parsed, Args { sites_x: 4, sites_y: 3, grid_m: 25.0 });
+        let parsed = Args::parse(words("--sites-x 4 --grid-m 25 --sites-y 3 --cache c")).unwrap();
+        let cache = Some(PathBuf::from("c"));
+        assert_eq!(parsed, Args { sites_x: 4, sites_y: 3, grid_m: 25.0, cache });
     }
 
     /// The benchmark on a 2 × 2 demo of two days: ten variants replayed and written, each

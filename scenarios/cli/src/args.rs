@@ -79,11 +79,18 @@ pub(crate) struct TraceArgs {
     /// cpu or gpu (an error without a GPU adapter).
     #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
     pub(crate) backend: BackendArg,
+    #[command(flatten)]
+    pub(crate) cache: CacheArgs,
+}
+
+/// Where coverage maps are kept between runs.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct CacheArgs {
     /// The persistent coverage cache: maps traced once are read back by later runs, variants
     /// and shards [default: $XDG_CACHE_HOME/network-twin/coverage, else
     /// ~/.cache/network-twin/coverage].
-    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
-    pub(crate) cache: Option<PathBuf>,
+    #[arg(long = "cache", value_name = "DIR", conflicts_with = "no_cache")]
+    pub(crate) dir: Option<PathBuf>,
     /// Trace every map, neither reading nor writing the cache.
     #[arg(long)]
     pub(crate) no_cache: bool,
@@ -110,6 +117,8 @@ pub(crate) enum Command {
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        cache: CacheArgs,
     },
     /// Replay a scenario's history for the baseline and every variant; write a run directory.
     Run(RunArgs),

@@ -10,7 +10,7 @@ use scenarios::replay::cache::CacheSettings;
 use scenarios::sweep::SweepOp;
 
 use crate::args::{
-    BackendArg, CalibrateArgs, Command, RunArgs, SettleCommand, SweepOpArg, TraceArgs,
+    BackendArg, CacheArgs, CalibrateArgs, Command, RunArgs, SettleCommand, SweepOpArg, TraceArgs,
 };
 
 /// One command, ready to run.
@@ -22,6 +22,7 @@ pub(crate) enum Config {
     Demo {
         dir: PathBuf,
         json: bool,
+        cache: Option<CacheSettings>,
     },
     Run {
         scenario: PathBuf,
@@ -81,15 +82,15 @@ fn backend(b: BackendArg) -> radio::Backend {
 
 /// The persistent coverage cache of `trace`: `--cache DIR`, else the default directory (none
 /// with `--no-cache`, or without a home directory).
-fn cache(trace: &TraceArgs) -> Result<Option<CacheSettings>> {
-    let gb = trace.cache_max_gb;
+pub(crate) fn cache(args: &CacheArgs) -> Result<Option<CacheSettings>> {
+    let gb = args.cache_max_gb;
     if !(gb > 0.0 && gb <= 1e6) {
         bail!("--cache-max-gb {gb}: expected a size in GB above 0 and at most 10^6");
     }
-    if trace.no_cache {
+    if args.no_cache {
         return Ok(None);
     }
-    let dir = trace.cache.clone().or_else(CacheSettings::default_dir);
+    let dir = args.dir.clone().or_else(CacheSettings::default_dir);
     Ok(dir.map(|dir| CacheSettings { dir, max_bytes: (gb * 1e9) as u64 }))
 }
 
@@ -101,7 +102,7 @@ fn replay(trace: &TraceArgs, busy_intervals: usize, packet_seconds: f64) -> Resu
         busy_intervals,
         packet_seconds,
         backend: backend(trace.backend),
-        cache: cache(trace)?,
+        cache: cache(&trace.cache)?,
     };
     opts.check()?;
     Ok(opts)
@@ -151,7 +152,7 @@ impl Config {
     pub(crate) fn from_command(command: Command) -> Result<Config> {
         Ok(match command {
             Command::Validate { scenario, json } => Config::Validate { scenario, json },
-            Command::Demo { dir, json } => Config::Demo { dir, json },
+            Command::Demo { dir, json, cache: c } => Config::Demo { dir, json, cache: cache(&c)? },
             Command::Run(a) => run(a)?,
             Command::Sweep { scenario, op, values, cells, json } => {
                 if let Some(v) = values.iter().find(|v| !v.is_finite()) {

@@ -120,10 +120,14 @@ fn run_command(
     Ok(ExitCode::SUCCESS)
 }
 
-fn demo(dir: &Path, json: bool) -> Result<ExitCode> {
+fn demo(
+    dir: &Path,
+    json: bool,
+    cache: Option<scenarios::replay::cache::CacheSettings>,
+) -> Result<ExitCode> {
     let obs = observer::Cli::new(json);
     let images = viewer::report_images;
-    let replay = ReplayOptions::default();
+    let replay = ReplayOptions { cache, ..ReplayOptions::default() };
     let req = RunRequest { replay: &replay, every_interval: false, views: Some(&images) };
     let cfg = scenarios::demo::DemoConfig::default();
     let demo = scenarios::run::run_demo(dir, &cfg, req, &obs);
@@ -282,7 +286,7 @@ fn settle_verify(log: &Path, head: Option<&str>, json: bool) -> Result<ExitCode>
 fn dispatch(config: Config) -> Result<ExitCode> {
     match config {
         Config::Validate { scenario, json } => validate_command(&scenario, json),
-        Config::Demo { dir, json } => demo(&dir, json),
+        Config::Demo { dir, json, cache } => demo(&dir, json, cache),
         Config::Run { scenario, out, replay, every_interval, json } => {
             run_command(&scenario, &out, &replay, every_interval, json)
         }
