@@ -314,6 +314,10 @@ fn dispatch(config: Config) -> Result<ExitCode> {
 }
 
 fn main() -> ExitCode {
+    // Before any thread: a headless run is re-executed without Mesa's device-select layer,
+    // whose Wayland probe would print `XDG_RUNTIME_DIR is invalid` (an exec that fails leaves
+    // only that noise).
+    let _ = radio::headless::quiet_device_select();
     let cli = args::Cli::parse();
     let config = Config::from_command(cli.command);
     // The viewer is another program, started by this one: it takes its own signals.

@@ -242,3 +242,27 @@ fn exit_codes_are_the_documented_ones_and_come_before_any_work() {
     let (c, err, _) = code(&["validate", scenario]);
     assert_eq!(c, Some(2), "{err}");
 }
+
+#[test]
+fn a_headless_run_prints_no_wayland_noise() {
+    // Mesa's device-select layer probes Wayland when wgpu enumerates adapters; without a
+    // runtime directory libwayland complains on stderr. The twin runs without the layer there.
+    let dir = scratch("headless-noise");
+    let path = write_small(&dir);
+    let out = twin()
+        .args(["coverage", "--rays", "2000", "--max-depth", "1", "--backend", "auto"])
+        .arg(&path)
+        .arg("--out")
+        .arg(dir.join("map.csv"))
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove(radio::headless::NO_DEVICE_SELECT)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("radio backend"),
+        "the backend was chosen, adapters enumerated: {stderr}"
+    );
+    assert!(!stderr.contains("XDG_RUNTIME_DIR"), "{stderr}");
+}
