@@ -86,9 +86,36 @@ pub struct Network {
     pub links: Option<PathBuf>,
     /// Homing CSV: `site_id,node`.
     pub homing: PathBuf,
+    /// What the backhaul's shortest paths minimise (`delay` when absent).
+    #[serde(default)]
+    pub routing: RoutingMetric,
     /// The procedural city, when `scene = "procedural"`.
     #[serde(default)]
     pub city: CitySpec,
+}
+
+/// What the backhaul's routes minimise (`network.routing`), in the flow model of every
+/// interval and the packet model of the busy intervals alike.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoutingMetric {
+    /// The links' propagation delays (`delay_s`): the lowest-latency path, whatever the IGP
+    /// says. The default, as the twin has always routed.
+    #[default]
+    Delay,
+    /// The links CSV's `igp_weight` column (1 where it is empty): the paths the operator's IGP
+    /// takes, equal-cost ones shared.
+    IgpWeight,
+}
+
+impl RoutingMetric {
+    /// The transport crate's metric.
+    pub fn metric(self) -> transport::routing::Metric {
+        match self {
+            RoutingMetric::Delay => transport::routing::Metric::Delay,
+            RoutingMetric::IgpWeight => transport::routing::Metric::IgpWeight,
+        }
+    }
 }
 
 /// The procedural city's layout (its seed is the scenario's).

@@ -23,7 +23,7 @@ mod validate;
 pub use crate::error::Diagnostic;
 pub use file::{
     CitySpec, CoverageSpec, GridSpec, History, LinkKind, Network, Operation, ProfileSpec, RanSpec,
-    Scenario, Timed, Variant,
+    RoutingMetric, Scenario, Timed, Variant,
 };
 pub use names::Profiles;
 pub use plan::{

@@ -59,6 +59,8 @@ pub struct Plan {
     pub topology: Topology,
     /// Transport node of each site (by site index).
     pub homing: Vec<NodeId>,
+    /// What the backhaul's routes minimise (`network.routing`).
+    pub routing: transport::routing::Metric,
     /// The first node of role core, where backhaul traffic goes (`None`: the topology has none,
     /// which the replay refuses).
     pub core: Option<NodeId>,

@@ -201,6 +201,7 @@ impl Validator {
             inventory: inventory?,
             topology,
             homing: homing?,
+            routing: scenario.network.routing.metric(),
             core,
             traffic: traffic?,
             usage: usage?,

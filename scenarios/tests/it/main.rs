@@ -7,6 +7,7 @@
 mod calibration;
 mod common;
 mod fuzz;
+mod inputs;
 mod replay;
 mod settle;
 mod validation;
