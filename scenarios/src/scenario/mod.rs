@@ -17,6 +17,7 @@ mod names;
 mod plan;
 mod ran;
 mod resolve;
+mod source;
 mod tables;
 mod validate;
 

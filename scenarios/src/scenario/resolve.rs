@@ -30,7 +30,9 @@ impl Validator {
         let mut seen = BTreeSet::new();
         let mut out = Some(Vec::with_capacity(scenario.variants.len()));
         for (i, var) in scenario.variants.iter().enumerate() {
-            let field = format!("variant[{i}] \"{}\"", var.name);
+            let source = self.sources.get(i).cloned().unwrap_or_default();
+            let field = format!("variant[{}] \"{}\"", source.index, var.name);
+            let since = self.diags.len();
             if var.name.trim().is_empty()
                 || var.name == "baseline"
                 || !seen.insert(var.name.clone())
@@ -44,10 +46,14 @@ impl Validator {
             }
             let mut timeline = Some(Vec::with_capacity(var.timeline.len()));
             let mut last = i64::MIN;
+            self.locate(since, path, source.line);
             for (k, t) in var.timeline.iter().enumerate() {
-                let f = format!("{field}.at[{k}]");
+                let (at, line) = source.ops.get(k).copied().unwrap_or((k, None));
+                let f = format!("{field}.at[{at}]");
+                let since = self.diags.len();
                 let interval = self.time(path, &f, t.time.as_deref(), span, scenario, &mut last);
                 let change = self.operation(path, &f, &t.op, names);
+                self.locate(since, path, line);
                 match (interval, change, timeline.as_mut()) {
                     (Some(interval), Some(change), Some(tl)) => {
                         tl.push(Scheduled { interval, change })

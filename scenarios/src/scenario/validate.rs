@@ -18,7 +18,7 @@ use crate::settlement::Usage;
 /// Reads `path` and everything it names; returns the plan, or every problem found (sorted by
 /// file, line and field, without repeats).
 pub fn validate(path: &Path) -> Result<Plan, Vec<Diagnostic>> {
-    let mut v = Validator { diags: Vec::new() };
+    let mut v = Validator { diags: Vec::new(), sources: Vec::new() };
     let plan = v.run(path);
     let mut diags = v.diags;
     diags.sort();
@@ -49,6 +49,20 @@ pub fn parse_instant(s: &str) -> Option<i64> {
 /// Collects diagnostics while the scenario is read.
 pub(super) struct Validator {
     pub(super) diags: Vec<Diagnostic>,
+    /// Where each variant of the scenario read stands in its file (read by `source.rs`).
+    pub(super) sources: Vec<VariantSource>,
+}
+
+/// Where a variant the scenario file holds stands in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct VariantSource {
+    /// Its index among the file's `[[variant]]` tables (a variant that could not be read is
+    /// left out of the scenario but keeps its place in the numbering).
+    pub(super) index: usize,
+    /// The line its table starts on.
+    pub(super) line: Option<usize>,
+    /// Of each operation read, its index among the variant's `[[variant.at]]` tables and line.
+    pub(super) ops: Vec<(usize, Option<usize>)>,
 }
 
 /// The window as far as it could be checked (zero intervals when it could not).
@@ -222,12 +236,14 @@ impl Validator {
             self.push(path, None, "settlement.mode", e.to_string());
         }
         for (i, var) in scenario.variants.iter().enumerate() {
+            let source = self.sources.get(i).cloned().unwrap_or_default();
             for (k, t) in var.timeline.iter().enumerate() {
                 if let super::file::Operation::SettlementMode { mode } = &t.op
                     && let Err(e) = check(*mode)
                 {
-                    let f = format!("variant[{i}] \"{}\".at[{k}]", var.name);
-                    self.push(path, None, &f, e.to_string());
+                    let (at, line) = source.ops.get(k).copied().unwrap_or((k, None));
+                    let f = format!("variant[{}] \"{}\".at[{at}]", source.index, var.name);
+                    self.push(path, line, &f, e.to_string());
                 }
             }
         }
@@ -243,50 +259,6 @@ impl Validator {
             }
             // Reading does not write; should it ever, the error says which file.
             other @ E::Write(_) => self.push(cells, None, "file", other.to_string()),
-        }
-    }
-
-    /// The scenario file, parsed.
-    fn read_scenario(&mut self, path: &Path) -> Option<Scenario> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) => {
-                self.push(path, None, "scenario", format!("cannot read the scenario: {e}"));
-                return None;
-            }
-        };
-        match toml::from_str::<Scenario>(&text) {
-            Ok(s) => {
-                self.unknown_keys(path, &text, &s);
-                Some(s)
-            }
-            Err(e) => {
-                let line = e.span().map(|s| sim_core::error_text::line_at(&text, s.start));
-                self.push(path, line, "toml", e.message().to_string());
-                None
-            }
-        }
-    }
-
-    /// Keys the file has that the scenario did not take (inside operation tables and
-    /// `[settlement]`, where serde's flattening and tags cannot refuse them): every key of the
-    /// file must come back when the parsed scenario is written out again.
-    fn unknown_keys(&mut self, path: &Path, text: &str, scenario: &Scenario) {
-        let (Ok(raw), Ok(parsed)) =
-            (toml::from_str::<toml::Table>(text), toml::Table::try_from(scenario))
-        else {
-            return;
-        };
-        let mut unknown = Vec::new();
-        extra_keys(&raw, &parsed, "", &mut unknown);
-        for key in unknown {
-            let name = key.rsplit(['.', ']']).next().unwrap_or(&key).to_string();
-            let line = text.lines().position(|l| {
-                l.trim_start()
-                    .strip_prefix(name.as_str())
-                    .is_some_and(|r| r.trim_start().starts_with('='))
-            });
-            self.push(path, line.map(|l| l + 1), &key, format!("unknown key \"{name}\""));
         }
     }
 
@@ -386,26 +358,5 @@ impl Validator {
             );
         }
         Some(model)
-    }
-}
-
-/// The keys of `raw` (with their dotted paths under `at`) that `parsed` lacks, in tables and
-/// arrays of tables alike.
-fn extra_keys(raw: &toml::Table, parsed: &toml::Table, at: &str, out: &mut Vec<String>) {
-    use toml::Value;
-    for (key, value) in raw {
-        let here = if at.is_empty() { key.clone() } else { format!("{at}.{key}") };
-        match (value, parsed.get(key)) {
-            (_, None) => out.push(here),
-            (Value::Table(r), Some(Value::Table(p))) => extra_keys(r, p, &here, out),
-            (Value::Array(r), Some(Value::Array(p))) => {
-                for (i, (r, p)) in r.iter().zip(p).enumerate() {
-                    if let (Value::Table(r), Value::Table(p)) = (r, p) {
-                        extra_keys(r, p, &format!("{here}[{i}]"), out);
-                    }
-                }
-            }
-            _ => {}
-        }
     }
 }

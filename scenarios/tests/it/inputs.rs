@@ -65,3 +65,58 @@ fn the_routing_metric_is_a_scenario_setting() {
     });
     has(&d, "scenario.toml", Some(17), &["toml", "hops", "igp_weight"]);
 }
+
+/// The small scenario with one more variant of the operations `ops` (TOML `[[variant.at]]`
+/// tables).
+fn with_variant(dir: &std::path::Path, ops: &str) {
+    let path = dir.join("scenario.toml");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(&format!("\n[[variant]]\nname = \"extra\"\n{ops}"));
+    std::fs::write(&path, text).unwrap();
+}
+
+#[test]
+fn an_unknown_link_is_answered_with_the_close_matches() {
+    let d = diagnostics("link-typo", |dir| {
+        with_variant(dir, "[[variant.at]]\nop = \"fail\"\nelement = \"AGG1-CORF\"\n")
+    });
+    has(
+        &d,
+        "scenario.toml",
+        None,
+        &["no link or node named \"AGG1-CORF\"", "close matches: \"AGG1-CORE\""],
+    );
+    let d = diagnostics("link-arrow-typo", |dir| {
+        with_variant(
+            dir,
+            "[[variant.at]]\nop = \"set-capacity\"\nlink = \"AGG1->CORF\"\nbps = 1e9\n",
+        )
+    });
+    has(&d, "scenario.toml", None, &["close matches: \"AGG1->CORE\""]);
+}
+
+#[test]
+fn variant_problems_name_their_line_and_an_unknown_op_stops_nothing() {
+    let d = diagnostics("op-lines", |dir| {
+        // Line 29 is the retilt's [[variant.at]], line 37 the ledger's.
+        edit(dir, "scenario.toml", "deg = 6.0", "deg = 400.0");
+        edit(dir, "scenario.toml", "op = \"settlement-mode\"", "op = \"teleport\"");
+        edit(dir, "traffic.csv", ",A-1,", ",Z-9,");
+        with_variant(
+            dir,
+            "[[variant.at]]\nop = \"set-power\"\ncells = [\"Q-1\"]\ndbm = 40.0\n\
+             [[variant.at]]\nop = \"remove-cell\"\n",
+        );
+    });
+    has(&d, "scenario.toml", Some(29), &["variant[0] \"retilt\".at[0]", "tilt 400"]);
+    has(&d, "scenario.toml", Some(37), &["variant[1] \"ledger\".at[0]", "teleport", "set-tilt"]);
+    // The variant after the unknown op is still resolved, each operation on its own line.
+    has(&d, "scenario.toml", Some(43), &["variant[2] \"extra\".at[0]", "unknown cell \"Q-1\""]);
+    has(&d, "scenario.toml", Some(47), &["variant[2] \"extra\".at[1]", "cell"]);
+    has(&d, "traffic.csv", Some(2), &["unknown cell \"Z-9\""]);
+    // A variant's own problem is on its [[variant]] line.
+    let d = diagnostics("variant-line", |dir| {
+        edit(dir, "scenario.toml", "name = \"ledger\"", "name = \"retilt\"")
+    });
+    has(&d, "scenario.toml", Some(35), &["variant[1] \"retilt\"", "unique"]);
+}
