@@ -191,6 +191,9 @@ pub fn run_sweep(
     observer: &dyn Observer,
 ) -> Result<Summary, ScenarioError> {
     let swept = sweep_plan(plan, op, values, cells)?;
+    if let Some(n) = plan.filled_notice() {
+        observer.notice(&n);
+    }
     let replayer = Replayer::new(&swept, opts, observer.interrupt())?;
     observer.notice(replayer.backend_notice());
     observer.begin((swept.window.intervals * (swept.variants.len() + 1)) as u64);

@@ -136,7 +136,12 @@ fn demo(dir: &Path, json: bool) -> Result<ExitCode> {
 fn validate_command(scenario: &Path, json: bool) -> Result<ExitCode> {
     let plan = done_or_exit!(validate(scenario).map_err(ScenarioError::Invalid), json);
     if json {
-        print_diagnostics(&[], true)?;
+        let v = serde_json::json!({
+            "valid": true,
+            "diagnostics": [],
+            "traffic_rows_filled": plan.traffic_filled,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         println!(
             "{}: valid ({} sites, {} cells, {} transport nodes, {} intervals, {} traffic rows, {} settlement rows, {} variants)",
@@ -149,6 +154,9 @@ fn validate_command(scenario: &Path, json: bool) -> Result<ExitCode> {
             plan.usage.len(),
             plan.variants.len()
         );
+        if let Some(n) = plan.filled_notice() {
+            println!("{n}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -178,6 +178,10 @@ pub struct History {
     /// cell's traffic is (uniform over the served area without one).
     #[serde(default)]
     pub demand_density: Option<PathBuf>,
+    /// Gaps in a cell's traffic of at most this many intervals are filled with the same
+    /// intervals a week before (0, the default: none; every gap is an error).
+    #[serde(default)]
+    pub fill_traffic_gaps: usize,
 }
 
 /// The analysis grid.

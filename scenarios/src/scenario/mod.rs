@@ -13,6 +13,7 @@
 //! the [`Plan`] in which nothing is left to look up by name.
 
 pub mod file;
+mod gaps;
 mod names;
 mod plan;
 mod ran;

@@ -66,6 +66,9 @@ pub struct Plan {
     pub core: Option<NodeId>,
     /// Traffic rows, ordered by (interval, cell).
     pub traffic: Vec<TrafficRow>,
+    /// How many of them were not in the traffic file but filled from a week before
+    /// (`history.fill_traffic_gaps`).
+    pub traffic_filled: usize,
     /// Settlement load.
     pub usage: Vec<Usage>,
     /// Rate cards.
@@ -105,6 +108,18 @@ impl Plan {
             records[((u.start_s - self.window.start_s) / step) as usize] += u.records;
         }
         records
+    }
+
+    /// What the planner is told of rows the twin added to the history, if any.
+    pub fn filled_notice(&self) -> Option<String> {
+        (self.traffic_filled > 0).then(|| {
+            format!(
+                "{}: {} row{} filled from the same interval a week before (history.fill_traffic_gaps)",
+                self.files.traffic.written.display(),
+                self.traffic_filled,
+                if self.traffic_filled == 1 { "" } else { "s" }
+            )
+        })
     }
 
     /// The index of the variant called `name`.

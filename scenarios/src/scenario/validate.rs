@@ -158,8 +158,9 @@ impl Validator {
         };
 
         // The history.
+        let fill = self.fill_setting(path, hist.fill_traffic_gaps, span);
         let traffic =
-            inventory.as_ref().and_then(|inv| self.traffic(&files.traffic.path, inv, span));
+            inventory.as_ref().and_then(|inv| self.traffic(&files.traffic.path, inv, span, fill));
         let rate_cards = match &files.rate_cards {
             Some(f) => self.rate_cards(&f.path),
             None => Some(Vec::new()),
@@ -217,7 +218,8 @@ impl Validator {
             homing: homing?,
             routing: scenario.network.routing.metric(),
             core,
-            traffic: traffic?,
+            traffic_filled: traffic.as_ref().map_or(0, |t| t.1),
+            traffic: traffic?.0,
             usage: usage?,
             rate_cards: rate_cards?,
             density: density?,
@@ -225,6 +227,20 @@ impl Validator {
             calibration,
             variants: variants?,
         })
+    }
+
+    /// `history.fill_traffic_gaps`, usable with the window's intervals: a week must be a
+    /// whole number of them (0 when it is not, after the diagnostic).
+    fn fill_setting(&mut self, path: &Path, fill: usize, span: Span) -> usize {
+        if fill > 0 && !(span.step > 0 && super::gaps::WEEK_S % span.step == 0) {
+            let msg = format!(
+                "{fill}: gaps are filled from a week before, which needs intervals that divide a week ({} s do not)",
+                span.step
+            );
+            self.push(path, None, "history.fill_traffic_gaps", msg);
+            return 0;
+        }
+        fill
     }
 
     /// The baseline's settlement mode and every variant's: runnable over the window's records.

@@ -120,3 +120,80 @@ fn variant_problems_name_their_line_and_an_unknown_op_stops_nothing() {
     });
     has(&d, "scenario.toml", Some(35), &["variant[1] \"retilt\"", "unique"]);
 }
+
+/// Nine days of hourly traffic for the small scenario's cells, without the rows `skip` names
+/// (cell, hour); the window is stretched to match.
+fn nine_days(dir: &std::path::Path, skip: &[(&str, usize)]) {
+    use std::fmt::Write as _;
+    let hours = 9 * 24;
+    let iso = |h: usize| {
+        chrono::DateTime::from_timestamp(START_S + 3600 * h as i64, 0)
+            .unwrap()
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    };
+    let mut text = String::from("interval_start,cell_id,dl_bytes,ul_bytes,active_users\n");
+    for h in 0..hours {
+        for c in CELLS.iter().filter(|c| !skip.contains(&(**c, h))) {
+            writeln!(text, "{},{c},{},2e8,10", iso(h), 1e6 * (h + 1) as f64).unwrap();
+        }
+    }
+    std::fs::write(dir.join("traffic.csv"), text).unwrap();
+    edit(
+        dir,
+        "scenario.toml",
+        &format!("end = \"{}\"", iso(HOURS)),
+        &format!("end = \"{}\"", iso(hours)),
+    );
+}
+
+#[test]
+fn traffic_gaps_are_counted_and_short_ones_filled_from_a_week_before() {
+    // A-1 misses hours 170 and 171 (a gap of 2) and 200 (a gap of 1); B-2 misses hour 3,
+    // which has no week before it.
+    let skip = [("A-1", 170), ("A-1", 171), ("A-1", 200), ("B-2", 3)];
+    let d = diagnostics("gaps-counted", |dir| nine_days(dir, &skip));
+    has(
+        &d,
+        "traffic.csv",
+        None,
+        &[
+            "cell \"A-1\" has 2 gaps (3 intervals without a row in all)",
+            "the longest 2 intervals",
+            "history.fill_traffic_gaps",
+        ],
+    );
+    has(&d, "traffic.csv", None, &["cell \"B-2\" has 1 gap"]);
+    let fill = |n: usize| {
+        move |dir: &std::path::Path| {
+            nine_days(dir, &skip[..3]);
+            edit(
+                dir,
+                "scenario.toml",
+                "[history]\n",
+                &format!("[history]\nfill_traffic_gaps = {n}\n"),
+            );
+        }
+    };
+    let plan = validated("gaps-filled", fill(2)).unwrap();
+    assert_eq!(plan.traffic_filled, 3);
+    assert_eq!(plan.traffic.len(), 6 * 9 * 24);
+    let a1 = plan.cell_index("A-1").unwrap();
+    let at = |k: usize| plan.traffic.iter().find(|r| r.cell == a1 && r.interval == k).unwrap();
+    assert_eq!(at(171).dl_bytes, at(171 - 168).dl_bytes, "the same hour a week before");
+    assert!(plan.filled_notice().unwrap().contains("3 rows filled"));
+    // A gap longer than the setting stays an error that says so.
+    let d = diagnostics("gaps-too-long", fill(1));
+    has(
+        &d,
+        "traffic.csv",
+        None,
+        &["cell \"A-1\" has 1 gap", "longer than history.fill_traffic_gaps = 1"],
+    );
+    // Intervals that do not divide a week cannot be looked up a week before.
+    let d = diagnostics("gaps-odd-interval", |dir| {
+        edit(dir, "scenario.toml", "[history]\n", "[history]\nfill_traffic_gaps = 2\n");
+        edit(dir, "scenario.toml", "interval_s = 3600", "interval_s = 256");
+    });
+    has(&d, "scenario.toml", None, &["history.fill_traffic_gaps", "divide a week"]);
+}

@@ -123,7 +123,12 @@ fn unknown_ids_bad_numbers_and_overlaps_name_their_line() {
     let d = diagnostics("gap", |dir| {
         edit(dir, "traffic.csv", "2024-03-31T01:00:00Z,A-1,1000000000,200000000,10\n", "")
     });
-    has(&d, "traffic.csv", None, &["cell \"A-1\" has a gap", "1 intervals", "2024-03-31T01:00:00"]);
+    has(
+        &d,
+        "traffic.csv",
+        None,
+        &["cell \"A-1\" has 1 gap (1 interval without a row in all)", "2024-03-31T01:00:00"],
+    );
     let d = diagnostics("duplicate-card", |dir| {
         let text = std::fs::read_to_string(dir.join("rate_cards.csv")).unwrap();
         let second = text.lines().nth(1).unwrap().replace(",0.", ",9.");
