@@ -377,10 +377,18 @@ pub enum Operation {
     AddSite {
         /// New site identifier.
         site: String,
-        /// Scene position, metres.
-        x_m: f64,
-        /// Scene position, metres.
-        y_m: f64,
+        /// Scene position, metres east (with `y_m`; or give `lat` and `lon`).
+        #[serde(default)]
+        x_m: Option<f64>,
+        /// Scene position, metres north.
+        #[serde(default)]
+        y_m: Option<f64>,
+        /// WGS84 latitude, degrees (with `lon`; needs the network's geographic origin).
+        #[serde(default)]
+        lat: Option<f64>,
+        /// WGS84 longitude, degrees.
+        #[serde(default)]
+        lon: Option<f64>,
         /// An existing cell whose settings the new cells copy.
         like: String,
         /// Antenna height above ground, metres (the copied cell's when absent).

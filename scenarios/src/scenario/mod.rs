@@ -15,6 +15,7 @@
 pub mod file;
 mod gaps;
 mod names;
+mod place;
 mod plan;
 mod ran;
 mod resolve;
@@ -28,9 +29,13 @@ pub use file::{
     RoutingMetric, Scenario, Timed, Variant,
 };
 pub use names::Profiles;
+pub use place::{
+    Extent, GRID_MARGIN_M, PlacementError, geographic_to_scene, grid_extent, scene_bounds,
+    scene_extent,
+};
 pub use plan::{
     Change, CoverageRule, Files, InputFile, Plan, SceneSource, Scheduled, TrafficRow, VariantPlan,
-    Window, load_scene,
+    Window, load_scene, load_scene_from,
 };
 pub use ran::{DEFAULT_PROFILE, MAX_LAYERS, carrier_id};
 pub use validate::{parse_instant, validate};

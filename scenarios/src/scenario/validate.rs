@@ -46,6 +46,24 @@ pub fn parse_instant(s: &str) -> Option<i64> {
         .map(|d| d.and_utc().timestamp())
 }
 
+/// The files `scenario` names, resolved against `base` (the scenario's directory).
+fn input_files(scenario: &Scenario, base: &Path) -> Files {
+    let input = |p: &Path| InputFile::new(base, p);
+    let (net, hist) = (&scenario.network, &scenario.history);
+    Files {
+        sites: input(&net.sites),
+        cells: input(&net.cells),
+        topology: input(&net.topology),
+        homing: input(&net.homing),
+        traffic: input(&hist.traffic),
+        links: net.links.as_deref().map(input),
+        settlement: hist.settlement.as_deref().map(input),
+        rate_cards: hist.rate_cards.as_deref().map(input),
+        demand_density: hist.demand_density.as_deref().map(input),
+        scene: net.scene.as_deref().filter(|s| *s != "procedural").map(|s| input(s.as_ref())),
+    }
+}
+
 /// Collects diagnostics while the scenario is read.
 pub(super) struct Validator {
     pub(super) diags: Vec<Diagnostic>,
@@ -113,35 +131,19 @@ impl Validator {
     fn run(&mut self, path: &Path) -> Option<Plan> {
         let scenario = self.read_scenario(path)?;
         let base = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        let input = |p: &Path| InputFile::new(&base, p);
         let span = self.window(path, &scenario);
         if !(scenario.grid.cell_m > 0.0 && scenario.grid.cell_m.is_finite()) {
-            self.push(
-                path,
-                None,
-                "grid.cell_m",
-                format!("{} m must be a positive spacing", scenario.grid.cell_m),
-            );
+            let msg = format!("{} m must be a positive spacing", scenario.grid.cell_m);
+            self.push(path, None, "grid.cell_m", msg);
         }
-        let net = &scenario.network;
-        let hist = &scenario.history;
-        let files = Files {
-            sites: input(&net.sites),
-            cells: input(&net.cells),
-            topology: input(&net.topology),
-            homing: input(&net.homing),
-            traffic: input(&hist.traffic),
-            links: net.links.as_deref().map(input),
-            settlement: hist.settlement.as_deref().map(input),
-            rate_cards: hist.rate_cards.as_deref().map(input),
-            demand_density: hist.demand_density.as_deref().map(input),
-            scene: net.scene.as_deref().filter(|s| *s != "procedural").map(|s| input(s.as_ref())),
-        };
+        let (net, hist) = (&scenario.network, &scenario.history);
+        let files = input_files(&scenario, &base);
         let scene = self.scene(path, &scenario, &files);
         let coverage = self.coverage(path, &scenario.coverage);
         let calibration = self.calibration(path, &scenario, &base);
 
         // The network.
+        self.origin(path, net.origin);
         let origin = net.origin.map(|[a, b]| (a, b));
         let inventory = match radio::inventory::load(&files.sites.path, &files.cells.path, origin) {
             Ok(i) => Some(i),
@@ -149,6 +151,10 @@ impl Validator {
                 self.inventory_error(&files.cells.path, e);
                 None
             }
+        };
+        let grid = match (&inventory, &scene) {
+            (Some(inv), Some(source)) => self.placement(path, &files.sites.path, source, inv),
+            _ => None,
         };
         let topology =
             self.topology(&files.topology.path, files.links.as_ref().map(|l| l.path.clone()));
@@ -189,7 +195,7 @@ impl Validator {
         }
         let profiles = self.profiles(path, &scenario.ran);
         let n_cells = inventory.as_ref().map_or(0, |i| i.cells.len());
-        let parts = (inventory.as_ref(), topology.as_ref());
+        let parts = (inventory.as_ref(), topology.as_ref(), grid.flatten());
         let variants = self.variants(path, &scenario, span, parts, &profiles);
         let topology = topology?;
         let core = topology

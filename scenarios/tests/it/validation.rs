@@ -356,9 +356,9 @@ fn numbers_outside_their_physical_range_name_file_line_and_field() {
     has(&d, "settlement.csv", None, &["integer micro-unit arithmetic"]);
 
     // The inventory: the file and line of the row, not cells.csv without a line.
-    let d = diagnostics("site-far", |dir| edit(dir, "sites.csv", "B,400,0,25", "B,1e308,0,25"));
+    let d = diagnostics("site-far", |dir| edit(dir, "sites.csv", "B,340,0,25", "B,1e308,0,25"));
     has(&d, "sites.csv", Some(3), &["x_m", "coordinate"]);
-    let d = diagnostics("site-tall", |dir| edit(dir, "sites.csv", "B,400,0,25", "B,400,0,5000"));
+    let d = diagnostics("site-tall", |dir| edit(dir, "sites.csv", "B,340,0,25", "B,400,0,5000"));
     has(&d, "sites.csv", Some(3), &["height_m", "outside 0 to 1000"]);
     let d = diagnostics("power-huge", |dir| {
         edit(dir, "cells.csv", ",46,3500000000,", ",1e308,3500000000,")
@@ -414,7 +414,7 @@ fn no_silent_coercions() {
 
 #[test]
 fn problems_in_sites_and_links_name_their_own_file_and_line() {
-    let d = diagnostics("site-line", |dir| edit(dir, "sites.csv", "B,400,0,25", "B,400,0,tall"));
+    let d = diagnostics("site-line", |dir| edit(dir, "sites.csv", "B,340,0,25", "B,400,0,tall"));
     has(&d, "sites.csv", Some(3), &["height_m", "\"tall\""]);
     let d = diagnostics("link-line", |dir| {
         edit(dir, "links.csv", "AGG2-CORE,AGG2,CORE,1e9,", "AGG2-CORE,AGG2,CORE,fast,")
