@@ -282,6 +282,7 @@ fn site_on_strip(
         y_m: cy,
         ground_m: 0.0,
         height_m: top.4 + 5.0,
+        line: 0,
     })
 }
 

@@ -651,6 +651,10 @@ fn run(args: &Args) -> anyhow::Result<Report> {
 }
 
 fn main() -> ExitCode {
+    // Before any thread: a headless run is re-executed without Mesa's device-select layer,
+    // whose Wayland probe would print `XDG_RUNTIME_DIR is invalid` (an exec that fails leaves
+    // only that noise).
+    let _ = radio::headless::quiet_device_select();
     let args = Args::parse();
     match run(&args) {
         Ok(_) => ExitCode::SUCCESS,

@@ -4,8 +4,10 @@
 //! Sites carry the position (WGS84 `lat`/`lon`, or scene `x_m`/`y_m`) and the antenna height
 //! above ground; cells carry the sector's azimuth, tilts, power, carrier and pattern. A cell's
 //! antenna stands at its site's position, `ground_m + height_m` up (a cell may override the
-//! height). WGS84 positions are placed in the scene through a local east-north-up frame whose
-//! origin is the scene's `(0, 0, 0)`.
+//! height, still above its site's ground). A cell row that gives a position of its own (`x_m`,
+//! `y_m`, `lat`, `lon`: the coverage example's cells format) is refused rather than placed at
+//! its site, so that no antenna silently moves. WGS84 positions are placed in the scene through
+//! a local east-north-up frame whose origin is the scene's `(0, 0, 0)`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -66,6 +68,9 @@ pub struct Site {
     pub ground_m: f64,
     /// Antenna height above the ground, metres.
     pub height_m: f64,
+    /// The line of `sites.csv` the site was read from (the header is line 1; 0 for a site
+    /// that was not read from a file), for diagnostics about it.
+    pub line: usize,
 }
 
 /// Sites and cells.
@@ -189,6 +194,10 @@ impl Table {
     }
 }
 
+/// Columns of a cell row that would place its antenna apart from its site: refused, never
+/// ignored.
+const CELL_POSITION_COLUMNS: [&str; 4] = ["x_m", "y_m", "lat", "lon"];
+
 /// Reads `sites.csv` and `cells.csv`.
 ///
 /// Geographic site positions are placed relative to `origin` (latitude, longitude of the scene's
@@ -198,6 +207,20 @@ pub fn load(
     cells_path: &Path,
     origin: Option<(f64, f64)>,
 ) -> Result<Inventory, InventoryError> {
+    let SitesRead { sites, origin } = load_sites(sites_path, origin)?;
+    let (cells, patterns) = load_cells(cells_path, sites_path, &sites)?;
+    Ok(Inventory { sites, cells, patterns, origin })
+}
+
+/// The sites of `sites.csv` and the origin of their frame.
+struct SitesRead {
+    sites: Vec<Site>,
+    /// The WGS84 origin: the one given, or the first geographic site's.
+    origin: Option<(f64, f64)>,
+}
+
+/// The sites of `sites.csv`, placed relative to `origin` (or the first geographic site).
+fn load_sites(sites_path: &Path, origin: Option<(f64, f64)>) -> Result<SitesRead, InventoryError> {
     let st = Table::read(sites_path, &["site_id", "height_m"])?;
     let mut sites: Vec<Site> = Vec::new();
     let mut frame: Option<LocalFrame> = None;
@@ -245,9 +268,17 @@ pub fn load(
             (_, _, Some(x), Some(y)) => (None, x, y),
             _ => return Err(st.err(line, format!("site {id}: give lat and lon, or x_m and y_m"))),
         };
-        sites.push(Site { id, lat_lon, x_m, y_m, ground_m, height_m });
+        sites.push(Site { id, lat_lon, x_m, y_m, ground_m, height_m, line });
     }
+    Ok(SitesRead { sites, origin: used_origin })
+}
 
+/// The cells of `cells.csv`, each at its site of `sites`, with their pattern names.
+fn load_cells(
+    cells_path: &Path,
+    sites_path: &Path,
+    sites: &[Site],
+) -> Result<(Vec<Cell>, Vec<String>), InventoryError> {
     let ct = Table::read(
         cells_path,
         &[
@@ -270,6 +301,16 @@ pub fn load(
             .text(row, "cell_id")
             .ok_or_else(|| ct.err(line, "empty cell_id".into()))?
             .to_string();
+        if let Some(col) = CELL_POSITION_COLUMNS.iter().find(|c| ct.text(row, c).is_some()) {
+            return Err(ct.err(
+                line,
+                format!(
+                    "column {col}: cell {id} stands at its site's position, which sites.csv gives; \
+                     move the site or give the cell a site of its own (a cell's height_m is its \
+                     antenna height above the site's ground)"
+                ),
+            ));
+        }
         if cells.iter().any(|c| c.id == id) {
             return Err(ct.err(line, format!("cell {id} appears twice")));
         }
@@ -311,7 +352,7 @@ pub fn load(
         cells.push(cell);
         patterns.push(pattern_name);
     }
-    Ok(Inventory { sites, cells, patterns, origin: used_origin })
+    Ok((cells, patterns))
 }
 
 fn io(p: &Path) -> impl FnOnce(csv::Error) -> InventoryError + '_ {
@@ -446,6 +487,15 @@ mod tests {
         .unwrap();
         let e = load(&sites, &cells, None).unwrap_err().to_string();
         assert!(e.contains("azimuth_deg") && e.contains("\"north\""), "{e}");
+        // A cell's own position is refused, not ignored; an empty column is no position.
+        std::fs::write(
+            &cells,
+            "cell_id,site_id,x_m,y_m,azimuth_deg,mech_tilt_deg,elec_tilt_deg,tx_power_dbm,freq_hz,bandwidth_hz\n\
+             C1,S1,,,0,0,0,46,3.5e9,1e8\nC2,S1,10,0,0,0,0,46,3.5e9,1e8\n",
+        )
+        .unwrap();
+        let e = load(&sites, &cells, None).unwrap_err().to_string();
+        assert!(e.contains("line 3") && e.contains("column x_m") && e.contains("sites.csv"), "{e}");
         // An empty pattern field and a missing pattern column are the default macro panel.
         std::fs::write(
             &cells,

@@ -70,6 +70,7 @@ pub mod geometry;
 #[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod grid;
+pub mod headless;
 pub mod inventory;
 pub mod kpi;
 pub mod limits;

@@ -69,6 +69,9 @@ pub fn run_scenario(
     if existing == Existing::Refuse && out.exists() {
         return Err(twin_format::FsError::Exists { path: out.to_path_buf() }.into());
     }
+    if let Some(n) = plan.filled_notice() {
+        observer.notice(&n);
+    }
     let t1 = observer.clock_s();
     let replayer = Replayer::new(&plan, req.replay.clone(), observer.interrupt())?;
     observer.notice(replayer.backend_notice());

@@ -288,8 +288,11 @@ pub fn write_view(
         nodes: lay_out(plan),
         links,
         variants,
-        rsrp_range_dbm: match crate::rundir::maps::fitted_rsrp_scale(
-            results.iter().flat_map(|r| r.snapshots.iter().map(|s| s.serving.as_slice())),
+        rsrp_range_dbm: match twin_format::palette::fitted_rsrp_scale(
+            results
+                .iter()
+                .flat_map(|r| r.snapshots.iter())
+                .flat_map(|s| crate::replay::PointServing::served_rsrp(&s.serving)),
         ) {
             twin_format::palette::Scale::Continuous { min, max, .. } => Some([min, max]),
             _ => None,

@@ -107,19 +107,31 @@ pub enum TopologyError {
     Write(#[from] twin_format::FsError),
     /// A what-if names a link or node that the topology does not have (see
     /// [`crate::whatif::resolve_links`] for how names resolve).
-    #[error("{}", unknown_name(what, name))]
+    #[error("{}", unknown_name(what, name, close))]
     UnknownName {
         /// What was looked for: "link", "node" or "link or node".
         what: &'static str,
         /// The name as given.
         name: String,
+        /// The names the topology has that are closest to it (fewest edits first), which the
+        /// message offers: most unknown names are typing errors.
+        close: Vec<String>,
     },
     /// An operation does not apply to the element given.
     #[error("{0}")]
     Invalid(String),
 }
 
-fn unknown_name(what: &str, name: &str) -> String {
+fn unknown_name(what: &str, name: &str, close: &[String]) -> String {
+    let mut text = unknown_name_alone(what, name);
+    if !close.is_empty() {
+        let quoted: Vec<String> = close.iter().map(|c| format!("\"{c}\"")).collect();
+        text.push_str(&format!("; close matches: {}", quoted.join(", ")));
+    }
+    text
+}
+
+fn unknown_name_alone(what: &str, name: &str) -> String {
     if what == "node" {
         return format!("no node named \"{name}\"");
     }

@@ -183,7 +183,8 @@ pub fn resolve_links(topo: &Topology, name: &str) -> Result<Vec<LinkId>, Topolog
     links.sort_unstable();
     links.dedup();
     if links.is_empty() {
-        return Err(TopologyError::UnknownName { what: "link", name: name.to_string() });
+        let close = close_names(topo, name, false);
+        return Err(TopologyError::UnknownName { what: "link", name: name.to_string(), close });
     }
     Ok(links)
 }
@@ -192,11 +193,52 @@ pub fn resolve_links(topo: &Topology, name: &str) -> Result<Vec<LinkId>, Topolog
 pub fn resolve_element(topo: &Topology, name: &str) -> Result<Element, TopologyError> {
     match resolve_links(topo, name) {
         Ok(links) => Ok(Element::Links(links)),
-        Err(_) => topo
-            .node_id(name)
-            .map(Element::Node)
-            .ok_or_else(|| TopologyError::UnknownName { what: "link or node", name: name.into() }),
+        Err(_) => topo.node_id(name).map(Element::Node).ok_or_else(|| {
+            let close = close_names(topo, name, true);
+            TopologyError::UnknownName { what: "link or node", name: name.into(), close }
+        }),
     }
+}
+
+/// At most this many close matches are offered.
+const MAX_CLOSE: usize = 5;
+
+/// The names `topo` would resolve that are closest to `name` by edit distance (Levenshtein,
+/// ignoring case, at most a third of the name's length and at least one edit), fewest edits
+/// first: every link's name, `A->B` for the nodes each link joins and `A<->B` where links join
+/// them both ways, and with `nodes` every node's name.
+fn close_names(topo: &Topology, name: &str, nodes: bool) -> Vec<String> {
+    let node_name = |n: NodeId| topo.node(n).map(|x| x.name.clone()).ok();
+    let mut known: Vec<String> = Vec::new();
+    let mut pairs = std::collections::BTreeSet::new();
+    for l in topo.link_ids() {
+        known.extend(topo.link(l).map(|x| x.name.clone()));
+        if let Ok((a, b)) = topo.endpoints(l)
+            && let (Some(a), Some(b)) = (node_name(a), node_name(b))
+        {
+            known.push(format!("{a}->{b}"));
+            pairs.insert((a, b));
+        }
+    }
+    for (a, b) in &pairs {
+        if pairs.contains(&(b.clone(), a.clone())) {
+            known.push(format!("{a}<->{b}"));
+        }
+    }
+    if nodes {
+        known.extend(topo.node_ids().into_iter().filter_map(node_name));
+    }
+    let lower = name.to_lowercase();
+    let limit = (name.chars().count() / 3).max(1);
+    let mut scored: Vec<(usize, String)> = known
+        .into_iter()
+        .filter(|k| !k.is_empty() && k != name)
+        .map(|k| (strsim::levenshtein(&lower, &k.to_lowercase()), k))
+        .filter(|(d, _)| *d <= limit)
+        .collect();
+    scored.sort();
+    scored.dedup();
+    scored.into_iter().take(MAX_CLOSE).map(|(_, k)| k).collect()
 }
 
 /// Operations in time order (equal times keep the order they were added in).
@@ -317,6 +359,20 @@ mod tests {
         assert_eq!(resolve_element(&t, "AB").unwrap(), Element::Links(vec![ab, ba]));
         let e = resolve_element(&t, "zz").unwrap_err().to_string();
         assert_eq!(e, "no link or node named \"zz\"");
+        // A typing error is answered with the names closest to it, fewest edits first.
+        let e = resolve_links(&t, "a->d").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "no link named \"a->d\" and no link from node \"a\" to node \"d\"; close matches: \"a->b\""
+        );
+        let e = resolve_element(&t, "AB (revers)").unwrap_err().to_string();
+        assert!(e.ends_with("close matches: \"AB (reverse)\""), "{e}");
+        let e = resolve_element(&t, "cc").unwrap_err().to_string();
+        assert!(e.ends_with("close matches: \"c\""), "{e}");
+        let e = resolve_links(&t, "ab").unwrap_err().to_string();
+        assert!(e.ends_with("close matches: \"AB\""), "case is no edit: {e}");
+        let e = resolve_links(&t, "b<->d").unwrap_err().to_string();
+        assert!(!e.contains("b<->c"), "b and c are joined one way only: {e}");
         // The text form resolves the same way.
         assert_eq!(
             Operation::parse("fail-link AB", &t).unwrap(),

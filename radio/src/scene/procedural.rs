@@ -60,6 +60,18 @@ impl Default for CityParams {
     }
 }
 
+impl CityParams {
+    /// The ground the city stands on, `(x_min, y_min, x_max, y_max)` in scene metres, centred
+    /// on the origin: what [`city`] builds, known without building it (a scenario's validation
+    /// checks its sites against it).
+    pub fn extent(&self) -> (f64, f64, f64, f64) {
+        let pitch = self.block_m + self.street_m;
+        let width = self.blocks_x as f64 * pitch + self.street_m;
+        let depth = self.blocks_y as f64 * pitch + self.street_m;
+        (-0.5 * width, -0.5 * depth, 0.5 * width, 0.5 * depth)
+    }
+}
+
 /// A generated city: the scene, and the building boxes for reference.
 #[derive(Debug, Clone)]
 pub struct City {
@@ -109,9 +121,7 @@ pub fn city(params: &CityParams, options: SceneOptions) -> Result<City, SceneErr
     let ground = builder.material(Material::itu("medium_dry_ground")?);
 
     let pitch = p.block_m + p.street_m;
-    let width = p.blocks_x as f64 * pitch + p.street_m;
-    let depth = p.blocks_y as f64 * pitch + p.street_m;
-    let (x0, y0) = (-0.5 * width, -0.5 * depth);
+    let (x0, y0, x1, y1) = p.extent();
     let mut buildings = Vec::new();
     for bx in 0..p.blocks_x {
         for by in 0..p.blocks_y {
@@ -146,7 +156,6 @@ pub fn city(params: &CityParams, options: SceneOptions) -> Result<City, SceneErr
             }
         }
     }
-    let (x1, y1) = (x0 + width, y0 + depth);
     builder.add_mesh(
         "ground",
         ground,

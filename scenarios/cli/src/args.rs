@@ -44,6 +44,15 @@ pub(crate) enum SweepOpArg {
     ScaleTraffic,
 }
 
+/// Which way a sweep's objective is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum GoalArg {
+    /// The highest value is best.
+    Max,
+    /// The lowest value is best.
+    Min,
+}
+
 /// How `twin calibrate` holds out its test set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum SplitArg {
@@ -135,9 +144,19 @@ pub(crate) enum Command {
         /// Comma-separated cells (all cells when absent).
         #[arg(long, value_delimiter = ',')]
         cells: Vec<String>,
+        /// The KPI the best value is chosen by (a summary field: coverage_mean,
+        /// prb_util_max_p95, overloaded_cell_hours, ...); the best row is marked.
+        #[arg(long, default_value = "coverage_mean")]
+        objective: String,
+        /// Whether the highest or the lowest value of the objective is best (the KPI's own
+        /// direction when absent: coverage, RSRP and SINR up, everything else down).
+        #[arg(long, value_enum)]
+        goal: Option<GoalArg>,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        cache: CacheArgs,
     },
     /// Best server, RSRP and SINR on the scenario's grid, as CSV and PNG (the baseline at the
     /// window's start, or a variant after its last change).
@@ -163,12 +182,27 @@ pub(crate) enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// Compare the summaries of two run directories, variant by variant.
+    /// What changed between two run directories' summaries, KPI by KPI of the variants both
+    /// have, largest relative change first.
     Compare {
         /// The first run directory.
         a: PathBuf,
         /// The second run directory.
         b: PathBuf,
+        /// Only KPIs whose name contains this (or matches it, with `*` for any characters:
+        /// `prb_*`, `*_p95`).
+        #[arg(long)]
+        kpi: Option<String>,
+        /// Only variants whose name contains this (or matches it, with `*`).
+        #[arg(long)]
+        variant: Option<String>,
+        /// Leave out changes smaller than this percentage of the first run's value (a change
+        /// from zero is always shown).
+        #[arg(long, default_value_t = 0.0)]
+        min_change: f64,
+        /// Show the KPIs that did not change too.
+        #[arg(long)]
+        all: bool,
         /// Print the comparison as JSON.
         #[arg(long)]
         json: bool,

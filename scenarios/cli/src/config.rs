@@ -4,13 +4,14 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use scenarios::replay::ReplayOptions;
 use scenarios::replay::cache::CacheSettings;
-use scenarios::sweep::SweepOp;
+use scenarios::sweep::{Goal, Objective, SweepOp};
 
 use crate::args::{
-    BackendArg, CacheArgs, CalibrateArgs, Command, RunArgs, SettleCommand, SweepOpArg, TraceArgs,
+    BackendArg, CacheArgs, CalibrateArgs, Command, GoalArg, RunArgs, SettleCommand, SweepOpArg,
+    TraceArgs,
 };
 
 /// One command, ready to run.
@@ -36,6 +37,8 @@ pub(crate) enum Config {
         op: SweepOp,
         values: Vec<f64>,
         cells: Vec<String>,
+        objective: scenarios::sweep::Objective,
+        cache: Option<CacheSettings>,
         json: bool,
     },
     Coverage {
@@ -51,6 +54,7 @@ pub(crate) enum Config {
     Compare {
         a: PathBuf,
         b: PathBuf,
+        filter: scenarios::compare::CompareFilter,
         json: bool,
     },
     Import {
@@ -154,11 +158,17 @@ impl Config {
             Command::Validate { scenario, json } => Config::Validate { scenario, json },
             Command::Demo { dir, json, cache: c } => Config::Demo { dir, json, cache: cache(&c)? },
             Command::Run(a) => run(a)?,
-            Command::Sweep { scenario, op, values, cells, json } => {
+            Command::Sweep { scenario, op, values, cells, objective, goal, json, cache: c } => {
                 if let Some(v) = values.iter().find(|v| !v.is_finite()) {
                     bail!("--values {v}: every value must be a finite number");
                 }
-                Config::Sweep { scenario, op: sweep_op(op), values, cells, json }
+                let goal = goal.map(|g| match g {
+                    GoalArg::Max => Goal::Max,
+                    GoalArg::Min => Goal::Min,
+                });
+                let objective = Objective::new(&objective, goal).context("--objective")?;
+                let cache = cache(&c)?;
+                Config::Sweep { scenario, op: sweep_op(op), values, cells, objective, cache, json }
             }
             Command::Coverage { scenario, out, variant, trace } => Config::Coverage {
                 replay: replay(
@@ -171,7 +181,18 @@ impl Config {
                 variant,
             },
             Command::View { run_dir, args } => Config::View { run_dir, args },
-            Command::Compare { a, b, json } => Config::Compare { a, b, json },
+            Command::Compare { a, b, kpi, variant, min_change, all, json } => {
+                if !(min_change >= 0.0 && min_change.is_finite()) {
+                    bail!("--min-change {min_change}: a percentage, 0 or more");
+                }
+                let filter = scenarios::compare::CompareFilter {
+                    kpi,
+                    variant,
+                    min_change_pct: min_change,
+                    all,
+                };
+                Config::Compare { a, b, filter, json }
+            }
             Command::Import { topology, nodes, links, default_capacity_bps, default_delay_s } => {
                 for (flag, v) in [
                     ("--default-capacity-bps", default_capacity_bps),

@@ -140,7 +140,12 @@ fn demo(
 fn validate_command(scenario: &Path, json: bool) -> Result<ExitCode> {
     let plan = done_or_exit!(validate(scenario).map_err(ScenarioError::Invalid), json);
     if json {
-        print_diagnostics(&[], true)?;
+        let v = serde_json::json!({
+            "valid": true,
+            "diagnostics": [],
+            "traffic_rows_filled": plan.traffic_filled,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         println!(
             "{}: valid ({} sites, {} cells, {} transport nodes, {} intervals, {} traffic rows, {} settlement rows, {} variants)",
@@ -153,21 +158,28 @@ fn validate_command(scenario: &Path, json: bool) -> Result<ExitCode> {
             plan.usage.len(),
             plan.variants.len()
         );
+        if let Some(n) = plan.filled_notice() {
+            println!("{n}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn sweep(
-    scenario: &Path,
+/// A sweep as the planner asked for it: what is swept, on which cells, to what end.
+struct SweepRequest<'a> {
     op: scenarios::sweep::SweepOp,
-    values: &[f64],
-    cells: &[String],
-    json: bool,
-) -> Result<ExitCode> {
+    values: &'a [f64],
+    cells: &'a [String],
+    objective: &'a scenarios::sweep::Objective,
+    cache: Option<scenarios::replay::cache::CacheSettings>,
+}
+
+fn sweep(scenario: &Path, req: SweepRequest<'_>, json: bool) -> Result<ExitCode> {
+    let SweepRequest { op, values, cells, objective, cache } = req;
     let plan = done_or_exit!(validate(scenario).map_err(ScenarioError::Invalid), json);
     let obs = observer::Cli::new(json);
-    let summary =
-        scenarios::sweep::run_sweep(&plan, op, values, cells, ReplayOptions::default(), &obs);
+    let replay = ReplayOptions { cache, ..ReplayOptions::default() };
+    let summary = scenarios::sweep::run_sweep(&plan, op, values, cells, replay, &obs);
     obs.finish();
     let summary = match summary {
         Err(e @ ScenarioError::NoSuchCell(_)) => {
@@ -175,10 +187,32 @@ fn sweep(
         }
         other => done_or_exit!(other, json),
     };
+    let best = scenarios::sweep::best_value(&summary, objective);
     if json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
-    } else {
-        print!("{}", scenarios::rundir::table(&summary));
+        let mut v = serde_json::to_value(&summary)?;
+        if let Some(m) = v.as_object_mut() {
+            m.insert("best".into(), serde_json::to_value(&best)?);
+        }
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    // The best value's row is marked in its name column.
+    let mut shown = summary.clone();
+    if let Some(b) = &best
+        && let Some(row) = shown.variants.iter_mut().find(|v| v.name == b.variant)
+    {
+        row.name = format!("**{}** (best)", row.name);
+    }
+    print!("{}", scenarios::rundir::table(&shown));
+    if let Some(b) = best {
+        let way = match b.objective.goal {
+            scenarios::sweep::Goal::Max => "highest",
+            scenarios::sweep::Goal::Min => "lowest",
+        };
+        println!(
+            "best by {} ({way} is best): {} with {:.4} (baseline {:.4})",
+            b.objective.kpi, b.variant, b.value, b.baseline
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -208,8 +242,13 @@ fn coverage(
     Ok(ExitCode::SUCCESS)
 }
 
-fn compare(a: &Path, b: &Path, json: bool) -> Result<ExitCode> {
-    let c = scenarios::compare::compare_runs(a, b)?;
+fn compare(
+    a: &Path,
+    b: &Path,
+    filter: &scenarios::compare::CompareFilter,
+    json: bool,
+) -> Result<ExitCode> {
+    let c = scenarios::compare::compare_runs(a, b, filter)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&c)?);
     } else {
@@ -290,14 +329,16 @@ fn dispatch(config: Config) -> Result<ExitCode> {
         Config::Run { scenario, out, replay, every_interval, json } => {
             run_command(&scenario, &out, &replay, every_interval, json)
         }
-        Config::Sweep { scenario, op, values, cells, json } => {
-            sweep(&scenario, op, &values, &cells, json)
+        Config::Sweep { scenario, op, values, cells, objective, cache, json } => {
+            let req =
+                SweepRequest { op, values: &values, cells: &cells, objective: &objective, cache };
+            sweep(&scenario, req, json)
         }
         Config::Coverage { scenario, out, variant, replay } => {
             coverage(&scenario, &out, variant.as_deref(), replay)
         }
         Config::View { run_dir, args } => viewer::view(&run_dir, &args),
-        Config::Compare { a, b, json } => compare(&a, &b, json),
+        Config::Compare { a, b, filter, json } => compare(&a, &b, &filter, json),
         Config::Import { topology, nodes, links, graphml } => {
             let topo = transport::import::to_csv(&topology, None, &graphml, &nodes, &links)
                 .with_context(|| format!("importing {}", topology.display()))?;
@@ -318,6 +359,10 @@ fn dispatch(config: Config) -> Result<ExitCode> {
 }
 
 fn main() -> ExitCode {
+    // Before any thread: a headless run is re-executed without Mesa's device-select layer,
+    // whose Wayland probe would print `XDG_RUNTIME_DIR is invalid` (an exec that fails leaves
+    // only that noise).
+    let _ = radio::headless::quiet_device_select();
     let cli = args::Cli::parse();
     let config = Config::from_command(cli.command);
     // The viewer is another program, started by this one: it takes its own signals.

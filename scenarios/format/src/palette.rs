@@ -135,6 +135,32 @@ pub fn entry_value(min: f32, max: f32, i: usize) -> f32 {
     min + (max - min) * i as f32 / (LUT_LEN - 1) as f32
 }
 
+/// The fitted RSRP range's ends are multiples of this, dBm.
+const RANGE_STEP_DB: f64 = 5.0;
+/// The fitted RSRP range spans at least this, dBm.
+const MIN_SPAN_DB: f64 = 20.0;
+/// The fitted range covers the values from this percentile to its complement.
+const RANGE_PERCENTILE: f64 = 0.02;
+
+/// A Viridis RSRP scale fitted to `values` (the served points' RSRP of a run, dBm): the 2nd to
+/// the 98th percentile, widened to multiples of 5 dB and to at least 20 dB; [`RSRP_DBM`] when
+/// there are none. The report's maps and the viewer of a run use the same one.
+pub fn fitted_rsrp_scale(values: impl IntoIterator<Item = f32>) -> Scale {
+    let mut v: Vec<f64> = values.into_iter().filter(|x| x.is_finite()).map(f64::from).collect();
+    if v.is_empty() {
+        return RSRP_DBM;
+    }
+    v.sort_by(f64::total_cmp);
+    let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+    let mut lo = (at(RANGE_PERCENTILE) / RANGE_STEP_DB).floor() * RANGE_STEP_DB;
+    let mut hi = (at(1.0 - RANGE_PERCENTILE) / RANGE_STEP_DB).ceil() * RANGE_STEP_DB;
+    if hi - lo < MIN_SPAN_DB {
+        let widen = ((MIN_SPAN_DB - (hi - lo)) / 2.0 / RANGE_STEP_DB).ceil() * RANGE_STEP_DB;
+        (lo, hi) = (lo - widen, hi + widen);
+    }
+    Scale::Continuous { min: lo as f32, max: hi as f32, map: Ramp::Viridis }
+}
+
 /// What one point of a heat map shows.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Pixel {
@@ -212,6 +238,24 @@ pub fn encode_rgba(width: u32, height: u32, rgba: &[u8]) -> Result<Vec<u8>, png:
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_rsrp_range_fits_the_values() {
+        // A dense network around −57 dBm and a far one: the range reaches above −60 dBm.
+        let dense = (0..100).map(|i| -75.0 + 0.35 * i as f32);
+        let far = (0..100).map(|i| -98.0 + 0.1 * i as f32);
+        let Scale::Continuous { min, max, .. } = fitted_rsrp_scale(dense.chain(far)) else {
+            panic!("continuous")
+        };
+        assert_eq!((min, max), (-100.0, -40.0));
+        // A narrow spread (−85…−80 dBm) is widened by whole steps to at least 20 dB around it.
+        let Scale::Continuous { min, max, .. } = fitted_rsrp_scale([-81.0; 10]) else {
+            panic!("continuous")
+        };
+        assert_eq!((min, max), (-95.0, -70.0));
+        // Nothing (or nothing finite) keeps the viewer's scale.
+        assert_eq!(fitted_rsrp_scale([f32::NEG_INFINITY]), RSRP_DBM);
+    }
 
     #[test]
     fn the_middle_of_a_difference_scale_is_zero_and_neutral() {

@@ -31,15 +31,16 @@ pub struct LinkLoad {
 }
 
 impl Backhaul {
-    /// Routes one demand per site of `state`, from its homing node to `core`, by delay;
-    /// `link_index` maps the plan's links to the topology's link indices.
+    /// Routes one demand per site of `state`, from its homing node to `core`, on the shortest
+    /// paths by `metric`; `link_index` maps the plan's links to the topology's link indices.
     pub fn new(
         state: &State,
         core: NodeId,
+        metric: Metric,
         link_index: &[usize],
     ) -> Result<Backhaul, ScenarioError> {
         let topo = &state.topology;
-        let routing = Routing::compute(topo, Metric::Delay);
+        let routing = Routing::compute(topo, metric);
         let demands: Vec<Demand> = state
             .homing
             .iter()
@@ -100,6 +101,8 @@ pub struct PacketRun {
     pub core: NodeId,
     /// The scenario's master seed.
     pub seed: u64,
+    /// What the routes minimise, as in the flow model.
+    pub metric: Metric,
 }
 
 /// The `n` intervals with the highest link utilisation, simulated packet by packet, in
@@ -161,7 +164,7 @@ fn packet_interval(
         warmup: sim_core::SimDuration::from_secs_f64(run.seconds / 10.0)?,
         // Each busy interval its own namespace of the scenario's streams.
         streams: RngStreams::new(run.seed).child_indexed("busy-interval", k as u64),
-        metric: Metric::Delay,
+        metric: run.metric,
         ..PacketConfig::default()
     };
     let report = simulate(&state.topology, &flows, &config)
@@ -199,7 +202,7 @@ mod tests {
         let core = plan.core.unwrap();
         let state = State::baseline(&plan);
         let idx = link_index(&state);
-        let mut b = Backhaul::new(&state, core, &idx).unwrap();
+        let mut b = Backhaul::new(&state, core, Metric::Delay, &idx).unwrap();
         let rates = vec![1e8; state.homing.len()];
         let l = b.allocate(&rates).unwrap();
         assert_eq!(l.link_util.len(), idx.len());
@@ -211,16 +214,45 @@ mod tests {
         let busiest = l.link_util.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
         let mut failed = state.clone();
         failed.topology.fail_link(state.topology.link_ids()[busiest]).unwrap();
-        let l2 = Backhaul::new(&failed, core, &idx).unwrap().allocate(&rates).unwrap();
+        let l2 =
+            Backhaul::new(&failed, core, Metric::Delay, &idx).unwrap().allocate(&rates).unwrap();
         assert_eq!(l2.link_util[busiest], 0.0);
         assert!(l2.max_link_util > 0.0);
+    }
+
+    #[test]
+    fn igp_weights_steer_the_routes_only_when_the_scenario_routes_by_them() {
+        let plan = small_plan();
+        assert_eq!(plan.routing, Metric::Delay, "the default");
+        let core = plan.core.unwrap();
+        let mut state = State::baseline(&plan);
+        let idx = link_index(&state);
+        let rates = vec![1e8; state.homing.len()];
+        let by_delay = |s: &State| {
+            Backhaul::new(s, core, Metric::Delay, &idx).unwrap().allocate(&rates).unwrap()
+        };
+        let before = by_delay(&state);
+        let busiest =
+            before.link_util.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+        let link = state.topology.link_ids()[busiest];
+        state.topology.link_mut(link).unwrap().igp_weight = 1e3;
+        assert_eq!(by_delay(&state), before, "delay routing ignores the IGP weights");
+        let by_igp =
+            Backhaul::new(&state, core, Metric::IgpWeight, &idx).unwrap().allocate(&rates).unwrap();
+        assert_eq!(by_igp.link_util[busiest], 0.0, "the IGP avoids its heavy link");
+        assert!(by_igp.max_link_util > 0.0);
     }
 
     #[test]
     fn the_busiest_intervals_are_simulated_in_interval_order_and_reproducibly() {
         let plan = small_plan();
         let state = State::baseline(&plan);
-        let run = PacketRun { seconds: 0.2, core: plan.core.unwrap(), seed: plan.seed };
+        let run = PacketRun {
+            seconds: 0.2,
+            core: plan.core.unwrap(),
+            seed: plan.seed,
+            metric: plan.routing,
+        };
         let rates = vec![2e8f32; state.homing.len()];
         let util = [0.1, 0.5, 0.3, 0.5];
         let go = || busy_intervals(2, &util, |_| &state, |_| &rates, run).unwrap();

@@ -74,10 +74,8 @@ pub struct CoverageCache {
 /// The digest of a scene's geometry, materials and ground.
 fn scene_digest(scene: &Scene) -> String {
     let mut h = Sha256::new();
-    // Debug prints every float exactly (the shortest text that reads back to it).
-    for t in scene.triangles() {
-        h.update(format!("{t:?}").as_bytes());
-    }
+    // The triangles as stored for tracing (vertex, edges, material, plane and mesh indices).
+    h.update(bytemuck::cast_slice::<radio::scene::Triangle, u8>(scene.triangles()));
     h.update(format!("{:?}|{:?}", scene.materials(), scene.ground()).as_bytes());
     hex(&h.finalize())
 }

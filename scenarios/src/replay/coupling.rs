@@ -30,6 +30,7 @@ use radio::Cell;
 use radio::kpi::{KpiConfig, LinkProfile, SpectralEfficiency, thermal_noise_dbm};
 use rayon::prelude::*;
 
+use super::histogram::SinrHistogram;
 use super::maps::CellMap;
 use super::serving::PointServing;
 
@@ -40,11 +41,6 @@ pub const TOLERANCE: f64 = 1e-4;
 /// Iterations after which the solver stops even if the tolerance is not met (the residual then
 /// says how far it is; the replay reports the largest).
 pub const MAX_ITERATIONS: u32 = 500;
-/// Resolution of the users' SINR quantiles ([`Coupling::user_sinr_quantiles`]), dB.
-pub const SINR_BIN_DB: f64 = 0.1;
-/// Range of the users' SINR histogram, dB (values outside count at its ends).
-const SINR_MIN_DB: f64 = -30.0;
-const SINR_MAX_DB: f64 = 60.0;
 /// Interferers a group keeps by name (the largest first); the rest is lumped.
 const MAX_INTERFERERS: usize = 32;
 /// Share of a group's interference the named interferers must make up.
@@ -293,41 +289,16 @@ impl Coupling {
 
     /// The SINR, dB, at loads `eta` below which a share `q` of the users are, for each `q` of
     /// `quantiles`: each cell's point groups weighted by the cell's traffic `traffic[c]` times
-    /// the group's share of the cell, on a histogram of [`SINR_BIN_DB`] bins (so to that
-    /// resolution) over −30…60 dB. `None` when no cell carries traffic.
-    pub fn user_sinr_quantiles(
-        &self,
-        eta: &[f64],
-        traffic: &[f64],
-        quantiles: &[f64],
-    ) -> Option<Vec<f64>> {
+    /// the group's share of the cell, to [`super::histogram::SINR_BIN_DB`]. `None` when no cell carries traffic.
+    pub fn user_sinr_quantiles(&self, eta: &[f64], traffic: &[f64], q: &[f64]) -> Option<Vec<f64>> {
         let mean_eta = eta.iter().sum::<f64>() / eta.len().max(1) as f64;
-        let bins = ((SINR_MAX_DB - SINR_MIN_DB) / SINR_BIN_DB) as usize;
-        let mut histogram = vec![0.0f64; bins + 1];
-        for (groups, &t) in self.groups.iter().zip(traffic) {
-            if !(t > 0.0 && t.is_finite()) {
-                continue;
-            }
-            for g in groups {
-                let s = sinr_db(g.impairment(eta, mean_eta)).clamp(SINR_MIN_DB, SINR_MAX_DB);
-                histogram[((s - SINR_MIN_DB) / SINR_BIN_DB) as usize] += t * g.weight;
+        let mut h = SinrHistogram::new();
+        for (groups, &t) in self.groups.iter().zip(traffic).filter(|(_, t)| t.is_finite()) {
+            for g in groups.iter().filter(|_| t > 0.0) {
+                h.add(sinr_db(g.impairment(eta, mean_eta)), t * g.weight);
             }
         }
-        let total: f64 = histogram.iter().sum();
-        if total <= 0.0 {
-            return None;
-        }
-        let quantile = |q: f64| {
-            let mut below = 0.0;
-            for (i, w) in histogram.iter().enumerate() {
-                below += w;
-                if below >= q * total {
-                    return SINR_MIN_DB + (i as f64 + 0.5) * SINR_BIN_DB;
-                }
-            }
-            SINR_MAX_DB
-        };
-        Some(quantiles.iter().map(|&q| quantile(q)).collect())
+        q.iter().map(|&q| h.quantile(q)).collect()
     }
 
     /// The loads at which each sector carries its offered rate (`demand_bps`, bit/s, offered
@@ -659,7 +630,10 @@ mod tests {
         let got = coupling.user_sinr_quantiles(&eta, &traffic, &[0.05, 0.5]).unwrap();
         for (q, g) in [0.05, 0.5].into_iter().zip(got) {
             let want = exact(q).unwrap().0.clamp(-30.0, 60.0);
-            assert!((g - want).abs() <= SINR_BIN_DB, "q {q}: {g} vs {want}");
+            assert!(
+                (g - want).abs() <= crate::replay::histogram::SINR_BIN_DB,
+                "q {q}: {g} vs {want}"
+            );
         }
         // No traffic, no users.
         assert_eq!(coupling.user_sinr_quantiles(&eta, &[0.0; 4], &[0.5]), None);

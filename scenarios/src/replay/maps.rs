@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use super::ReplayOptions;
 use super::cache::{CacheReport, CoverageCache};
 use crate::error::ScenarioError;
-use crate::scenario::{Plan, load_scene};
+use crate::scenario::{Plan, grid_extent, load_scene, scene_bounds};
 
 /// Path gain of one cell on the grid, dB (−∞ where nothing arrives or indoors).
 #[derive(Debug, Clone, PartialEq)]
@@ -36,30 +36,15 @@ pub fn radio_key(cell: &Cell) -> String {
     Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The analysis grid: the sites' extent plus 300 m, clipped to the scene.
+/// The analysis grid: the sites' extent plus `GRID_MARGIN_M`, clipped to the scene (the
+/// extent validation checks positions against).
 fn analysis_grid(plan: &Plan, scene: Option<&Scene>) -> Result<Grid, ScenarioError> {
-    let (mut x0, mut y0, mut x1, mut y1) =
-        (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
-    for s in &plan.inventory.sites {
-        x0 = x0.min(s.x_m - 300.0);
-        y0 = y0.min(s.y_m - 300.0);
-        x1 = x1.max(s.x_m + 300.0);
-        y1 = y1.max(s.y_m + 300.0);
-    }
-    if let Some(sc) = scene {
-        let b = sc.bounds();
-        x0 = x0.max(f64::from(b.min[0]));
-        y0 = y0.max(f64::from(b.min[1]));
-        x1 = x1.min(f64::from(b.max[0]));
-        y1 = y1.min(f64::from(b.max[1]));
-    }
+    let extent = grid_extent(&plan.inventory.sites, scene.map(scene_bounds))
+        .ok_or(ScenarioError::SitesOutsideScene)?;
     let cell_m = plan.grid_cell_m;
-    if !(x1 > x0 && y1 > y0) {
-        return Err(ScenarioError::SitesOutsideScene);
-    }
-    let nx = ((x1 - x0) / cell_m).ceil() as usize;
-    let ny = ((y1 - y0) / cell_m).ceil() as usize;
-    Ok(Grid::new(x0, y0, cell_m, nx, ny, 1.5)?)
+    let nx = ((extent.x_max_m - extent.x_min_m) / cell_m).ceil() as usize;
+    let ny = ((extent.y_max_m - extent.y_min_m) / cell_m).ceil() as usize;
+    Ok(Grid::new(extent.x_min_m, extent.y_min_m, cell_m, nx, ny, 1.5)?)
 }
 
 /// What computes the coverage maps: a ray tracer over the scene, or, without one, the

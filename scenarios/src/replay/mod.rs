@@ -52,6 +52,7 @@ use crate::scenario::{Plan, Scheduled};
 pub mod backhaul;
 pub mod cache;
 pub mod coupling;
+pub mod histogram;
 pub mod kpis;
 pub mod load;
 pub mod maps;
@@ -362,7 +363,8 @@ impl<'a> Replayer<'a> {
             let n_inv = plan.inventory.cells.len();
             let load = load::StateLoad::new(&serving, &base, coupling, n_inv, &self.radio.outdoor);
             snapshots.push(StateSnapshot::new(state, serving));
-            let mut backhaul = backhaul::Backhaul::new(state, self.core, &link_index)?;
+            let mut backhaul =
+                backhaul::Backhaul::new(state, self.core, plan.routing, &link_index)?;
             for k in state.from..end {
                 if self.interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
                     return Err(ScenarioError::Interrupted);
@@ -400,6 +402,7 @@ impl<'a> Replayer<'a> {
             seconds: self.opts.packet_seconds,
             core: self.core,
             seed: plan.seed,
+            metric: plan.routing,
         };
         let busy = backhaul::busy_intervals(
             self.opts.busy_intervals,

@@ -29,6 +29,11 @@ pub struct PointServing {
 }
 
 impl PointServing {
+    /// The RSRP of the served points of `serving`, dBm.
+    pub fn served_rsrp(serving: &[PointServing]) -> impl Iterator<Item = f32> + '_ {
+        serving.iter().filter(|p| p.best.is_some() && p.rsrp_dbm.is_finite()).map(|p| p.rsrp_dbm)
+    }
+
     /// An indoor point, or one no cell reaches.
     pub const NONE: PointServing = PointServing {
         best: None,

@@ -2,18 +2,11 @@
 //! every variant, so that they compare), and the best server itself, each cell's area in a
 //! colour of the categorical table with the cell's name at its middle and a key.
 
-use twin_format::palette::{self, Pixel, Ramp, Scale, heat_map_png};
+use twin_format::palette::{self, Pixel, Scale, heat_map_png};
 
 use super::Figure;
 use crate::error::ScenarioError;
 use crate::replay::{PointServing, RunGeometry, StateSnapshot, VariantResult};
-
-/// The fitted range's ends are multiples of this, dBm.
-const RANGE_STEP_DB: f64 = 5.0;
-/// The fitted range spans at least this, dBm.
-const MIN_SPAN_DB: f64 = 20.0;
-/// The range covers the served points' RSRP from this percentile to its complement.
-const RANGE_PERCENTILE: f64 = 0.02;
 
 /// A name drawn on a map, at image pixel coordinates (x right, y down).
 #[derive(Debug, Clone, PartialEq)]
@@ -52,27 +45,9 @@ pub struct RunMaps {
     pub variants: Vec<VariantMaps>,
 }
 
-/// A Viridis scale over the served points' RSRP of `maps` (2nd to 98th percentile, widened to
-/// multiples of 5 dB and at least 20 dB), or the viewer's fixed scale when nothing is served.
+/// The RSRP scale fitted to the served points of `maps` ([`palette::fitted_rsrp_scale`]).
 pub fn fitted_rsrp_scale<'a>(maps: impl IntoIterator<Item = &'a [PointServing]>) -> Scale {
-    let mut v: Vec<f64> = maps
-        .into_iter()
-        .flatten()
-        .filter(|p| p.best.is_some() && p.rsrp_dbm.is_finite())
-        .map(|p| f64::from(p.rsrp_dbm))
-        .collect();
-    if v.is_empty() {
-        return palette::RSRP_DBM;
-    }
-    v.sort_by(f64::total_cmp);
-    let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
-    let mut lo = (at(RANGE_PERCENTILE) / RANGE_STEP_DB).floor() * RANGE_STEP_DB;
-    let mut hi = (at(1.0 - RANGE_PERCENTILE) / RANGE_STEP_DB).ceil() * RANGE_STEP_DB;
-    if hi - lo < MIN_SPAN_DB {
-        let widen = ((MIN_SPAN_DB - (hi - lo)) / 2.0 / RANGE_STEP_DB).ceil() * RANGE_STEP_DB;
-        (lo, hi) = (lo - widen, hi + widen);
-    }
-    Scale::Continuous { min: lo as f32, max: hi as f32, map: Ramp::Viridis }
+    palette::fitted_rsrp_scale(maps.into_iter().flat_map(PointServing::served_rsrp))
 }
 
 /// Best-server RSRP as a PNG on `scale` (unserved outdoor points dark red, indoor points grey,
@@ -188,33 +163,4 @@ pub fn run_maps(
         })
         .collect::<Result<_, ScenarioError>>()?;
     Ok(RunMaps { scale, size: (geometry.grid.nx, geometry.grid.ny), variants })
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    fn point(rsrp: f32) -> PointServing {
-        PointServing { best: Some(0), rsrp_dbm: rsrp, sinr_db: 0.0, spectral_efficiency: 1.0 }
-    }
-
-    #[test]
-    fn the_rsrp_range_fits_the_served_points_of_every_map() {
-        // A dense network around −57 dBm: the range reaches above −60 dBm.
-        let dense: Vec<PointServing> = (0..100).map(|i| point(-75.0 + 0.35 * i as f32)).collect();
-        let far: Vec<PointServing> = (0..100).map(|i| point(-98.0 + 0.1 * i as f32)).collect();
-        let Scale::Continuous { min, max, .. } = fitted_rsrp_scale([&dense[..], &far[..]]) else {
-            panic!("continuous")
-        };
-        assert_eq!((min, max), (-100.0, -40.0));
-        // A narrow spread (−85…−80 dBm) is widened by whole steps to at least 20 dB around it.
-        let flat: Vec<PointServing> = (0..10).map(|_| point(-81.0)).collect();
-        let Scale::Continuous { min, max, .. } = fitted_rsrp_scale([&flat[..]]) else {
-            panic!("continuous")
-        };
-        assert_eq!((min, max), (-95.0, -70.0));
-        // Unserved points do not count; nothing served keeps the viewer's scale.
-        assert_eq!(fitted_rsrp_scale([&[PointServing::NONE][..]]), palette::RSRP_DBM);
-    }
 }

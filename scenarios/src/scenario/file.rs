@@ -86,9 +86,36 @@ pub struct Network {
     pub links: Option<PathBuf>,
     /// Homing CSV: `site_id,node`.
     pub homing: PathBuf,
+    /// What the backhaul's shortest paths minimise (`delay` when absent).
+    #[serde(default)]
+    pub routing: RoutingMetric,
     /// The procedural city, when `scene = "procedural"`.
     #[serde(default)]
     pub city: CitySpec,
+}
+
+/// What the backhaul's routes minimise (`network.routing`), in the flow model of every
+/// interval and the packet model of the busy intervals alike.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoutingMetric {
+    /// The links' propagation delays (`delay_s`): the lowest-latency path, whatever the IGP
+    /// says. The default, as the twin has always routed.
+    #[default]
+    Delay,
+    /// The links CSV's `igp_weight` column (1 where it is empty): the paths the operator's IGP
+    /// takes, equal-cost ones shared.
+    IgpWeight,
+}
+
+impl RoutingMetric {
+    /// The transport crate's metric.
+    pub fn metric(self) -> transport::routing::Metric {
+        match self {
+            RoutingMetric::Delay => transport::routing::Metric::Delay,
+            RoutingMetric::IgpWeight => transport::routing::Metric::IgpWeight,
+        }
+    }
 }
 
 /// The procedural city's layout (its seed is the scenario's).
@@ -151,6 +178,10 @@ pub struct History {
     /// cell's traffic is (uniform over the served area without one).
     #[serde(default)]
     pub demand_density: Option<PathBuf>,
+    /// Gaps in a cell's traffic of at most this many intervals are filled with the same
+    /// intervals a week before (0, the default: none; every gap is an error).
+    #[serde(default)]
+    pub fill_traffic_gaps: usize,
 }
 
 /// The analysis grid.
@@ -346,10 +377,18 @@ pub enum Operation {
     AddSite {
         /// New site identifier.
         site: String,
-        /// Scene position, metres.
-        x_m: f64,
-        /// Scene position, metres.
-        y_m: f64,
+        /// Scene position, metres east (with `y_m`; or give `lat` and `lon`).
+        #[serde(default)]
+        x_m: Option<f64>,
+        /// Scene position, metres north.
+        #[serde(default)]
+        y_m: Option<f64>,
+        /// WGS84 latitude, degrees (with `lon`; needs the network's geographic origin).
+        #[serde(default)]
+        lat: Option<f64>,
+        /// WGS84 longitude, degrees.
+        #[serde(default)]
+        lon: Option<f64>,
         /// An existing cell whose settings the new cells copy.
         like: String,
         /// Antenna height above ground, metres (the copied cell's when absent).

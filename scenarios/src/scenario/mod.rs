@@ -13,22 +13,29 @@
 //! the [`Plan`] in which nothing is left to look up by name.
 
 pub mod file;
+mod gaps;
 mod names;
+mod place;
 mod plan;
 mod ran;
 mod resolve;
+mod source;
 mod tables;
 mod validate;
 
 pub use crate::error::Diagnostic;
 pub use file::{
     CitySpec, CoverageSpec, GridSpec, History, LinkKind, Network, Operation, ProfileSpec, RanSpec,
-    Scenario, Timed, Variant,
+    RoutingMetric, Scenario, Timed, Variant,
 };
 pub use names::Profiles;
+pub use place::{
+    Extent, GRID_MARGIN_M, PlacementError, geographic_to_scene, grid_extent, scene_bounds,
+    scene_extent,
+};
 pub use plan::{
     Change, CoverageRule, Files, InputFile, Plan, SceneSource, Scheduled, TrafficRow, VariantPlan,
-    Window, load_scene,
+    Window, load_scene, load_scene_from,
 };
 pub use ran::{DEFAULT_PROFILE, MAX_LAYERS, carrier_id};
 pub use validate::{parse_instant, validate};

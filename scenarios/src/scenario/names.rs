@@ -12,6 +12,8 @@ pub(super) struct Names<'a> {
     pub(super) inv: Option<&'a Inventory>,
     pub(super) topo: Option<&'a Topology>,
     pub(super) profiles: &'a Profiles,
+    /// The analysis grid, where the sites and the scene are known: where a new site may stand.
+    pub(super) grid: Option<super::place::Extent>,
 }
 
 /// The scenario's profiles by name (the built-in first) and the one every cell starts with.

@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use radio::Scene;
+use sim_core::geo::GeoPoint;
 use transport::topology::{NodeId, Topology};
 
 use crate::error::ScenarioError;
@@ -59,11 +60,16 @@ pub struct Plan {
     pub topology: Topology,
     /// Transport node of each site (by site index).
     pub homing: Vec<NodeId>,
+    /// What the backhaul's routes minimise (`network.routing`).
+    pub routing: transport::routing::Metric,
     /// The first node of role core, where backhaul traffic goes (`None`: the topology has none,
     /// which the replay refuses).
     pub core: Option<NodeId>,
     /// Traffic rows, ordered by (interval, cell).
     pub traffic: Vec<TrafficRow>,
+    /// How many of them were not in the traffic file but filled from a week before
+    /// (`history.fill_traffic_gaps`).
+    pub traffic_filled: usize,
     /// Settlement load.
     pub usage: Vec<Usage>,
     /// Rate cards.
@@ -113,6 +119,18 @@ impl Plan {
             records[((u.start_s - self.window.start_s) / step) as usize] += u.records;
         }
         records
+    }
+
+    /// What the planner is told of rows the twin added to the history, if any.
+    pub fn filled_notice(&self) -> Option<String> {
+        (self.traffic_filled > 0).then(|| {
+            format!(
+                "{}: {} row{} filled from the same interval a week before (history.fill_traffic_gaps)",
+                self.files.traffic.written.display(),
+                self.traffic_filled,
+                if self.traffic_filled == 1 { "" } else { "s" }
+            )
+        })
     }
 
     /// The index of the variant called `name`.
@@ -208,11 +226,21 @@ pub enum SceneSource {
     GeoJson(PathBuf),
 }
 
-/// The scene `plan` names: the procedural city, a Mitsuba XML or a GeoJSON file; `None`
-/// without one (the empirical model).
+/// The plan's scene, built or read; `None` without one (the empirical model stands in).
 pub fn load_scene(plan: &Plan) -> Result<Option<Scene>, ScenarioError> {
+    load_scene_from(&plan.scene, plan.inventory.origin)
+}
+
+/// The scene of `source`, built or read; `None` without one. `origin` (the network's WGS84
+/// origin: `network.origin`, or the first site given by lat/lon) is where a GeoJSON file's
+/// footprints are placed, so that buildings and sites share one frame; without one the
+/// footprints are centred on their own data.
+pub fn load_scene_from(
+    source: &SceneSource,
+    origin: Option<(f64, f64)>,
+) -> Result<Option<Scene>, ScenarioError> {
     let failed = |what: String| move |source| ScenarioError::Scene { what, source };
-    Ok(match &plan.scene {
+    Ok(match source {
         SceneSource::None => None,
         SceneSource::Procedural(params) => Some(
             radio::scene::procedural::city(params, radio::SceneOptions::default())
@@ -223,11 +251,19 @@ pub fn load_scene(plan: &Plan) -> Result<Option<Scene>, ScenarioError> {
             radio::scene::mitsuba::load_with(path, radio::SceneOptions::default())
                 .map_err(failed(path.display().to_string()))?,
         ),
-        SceneSource::GeoJson(path) => Some(
-            radio::scene::geojson::load(path, &radio::scene::geojson::GeoJsonOptions::default())
-                .map_err(failed(path.display().to_string()))?
-                .scene,
-        ),
+        SceneSource::GeoJson(path) => {
+            // Validation has checked the origin; one out of range could only centre the data.
+            let origin = origin.and_then(|(lat, lon)| GeoPoint::new(lat, lon, 0.0).ok());
+            let options = radio::scene::geojson::GeoJsonOptions {
+                origin,
+                ..radio::scene::geojson::GeoJsonOptions::default()
+            };
+            Some(
+                radio::scene::geojson::load(path, &options)
+                    .map_err(failed(path.display().to_string()))?
+                    .scene,
+            )
+        }
     })
 }
 

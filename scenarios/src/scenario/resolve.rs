@@ -12,6 +12,7 @@ use transport::whatif::{self, Operation as NetOp};
 
 use super::file::{Operation, Scenario};
 use super::names::{Names, Profiles, cell_index};
+use super::place::Extent;
 use super::plan::{Change, Scheduled, VariantPlan};
 use super::validate::{Span, Validator, parse_instant};
 
@@ -23,14 +24,16 @@ impl Validator {
         path: &Path,
         scenario: &Scenario,
         span: Span,
-        (inv, topo): (Option<&Inventory>, Option<&Topology>),
+        (inv, topo, grid): (Option<&Inventory>, Option<&Topology>, Option<Extent>),
         profiles: &Profiles,
     ) -> Option<Vec<VariantPlan>> {
-        let names = Names { inv, topo, profiles };
+        let names = Names { inv, topo, profiles, grid };
         let mut seen = BTreeSet::new();
         let mut out = Some(Vec::with_capacity(scenario.variants.len()));
         for (i, var) in scenario.variants.iter().enumerate() {
-            let field = format!("variant[{i}] \"{}\"", var.name);
+            let source = self.sources.get(i).cloned().unwrap_or_default();
+            let field = format!("variant[{}] \"{}\"", source.index, var.name);
+            let since = self.diags.len();
             if var.name.trim().is_empty()
                 || var.name == "baseline"
                 || !seen.insert(var.name.clone())
@@ -44,10 +47,14 @@ impl Validator {
             }
             let mut timeline = Some(Vec::with_capacity(var.timeline.len()));
             let mut last = i64::MIN;
+            self.locate(since, path, source.line);
             for (k, t) in var.timeline.iter().enumerate() {
-                let f = format!("{field}.at[{k}]");
+                let (at, line) = source.ops.get(k).copied().unwrap_or((k, None));
+                let f = format!("{field}.at[{at}]");
+                let since = self.diags.len();
                 let interval = self.time(path, &f, t.time.as_deref(), span, scenario, &mut last);
                 let change = self.operation(path, &f, &t.op, names);
+                self.locate(since, path, line);
                 match (interval, change, timeline.as_mut()) {
                     (Some(interval), Some(change), Some(tl)) => {
                         tl.push(Scheduled { interval, change })
@@ -202,8 +209,10 @@ impl Validator {
     /// The operations that add, remove or re-home elements, and the settlement ones.
     fn structural(&mut self, path: &Path, f: &str, op: &Operation, n: Names<'_>) -> Option<Change> {
         match op {
-            Operation::AddSite { site, x_m, y_m, like, height_m, node } => {
-                self.add_site(path, f, n, site, (*x_m, *y_m, *height_m), like, node)
+            Operation::AddSite { site, x_m, y_m, lat, lon, like, height_m, node } => {
+                let at =
+                    self.added_site_position(path, f, n.inv, n.grid, (*x_m, *y_m), (*lat, *lon));
+                self.add_site(path, f, n, site, (at, *height_m), like, node)
             }
             Operation::RemoveCell { cell } => {
                 let c = n.inv.and_then(|inv| cell_index(inv, cell));
@@ -270,6 +279,7 @@ impl Validator {
         }
     }
 
+    /// `add-site`, its position `at` already checked (`None` if it was wrong).
     #[allow(clippy::too_many_arguments)] // the operation's fields, each checked
     fn add_site(
         &mut self,
@@ -277,7 +287,7 @@ impl Validator {
         f: &str,
         n: Names<'_>,
         site: &str,
-        (x_m, y_m, height_m): (f64, f64, Option<f64>),
+        (at, height_m): (Option<(f64, f64)>, Option<f64>),
         like: &str,
         node: &str,
     ) -> Option<Change> {
@@ -290,13 +300,11 @@ impl Validator {
             self.push(path, None, f, format!("unknown cell \"{like}\" to copy"));
         }
         let node = self.node(path, f, n, node, "unknown transport node");
-        let x_m = self.within(path, f, x_m, &limits::COORDINATE_M);
-        let y_m = self.within(path, f, y_m, &limits::COORDINATE_M);
         let height_m = match height_m {
             Some(h) => Some(self.within(path, f, h, &limits::HEIGHT_M)?),
             None => None,
         };
-        let (x_m, y_m) = (x_m?, y_m?);
+        let (x_m, y_m) = at?;
         Some(Change::AddSite {
             site: site.to_string(),
             x_m,

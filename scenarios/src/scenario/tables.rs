@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::DateTime;
 use transport::topology::NodeId;
 
+use super::gaps::{WEEK_S, fill_short_gaps, gaps};
 use super::plan::TrafficRow;
 use super::validate::{Span, Validator, parse_instant};
 use crate::settlement::{
@@ -288,13 +289,16 @@ impl Validator {
         (out.len() == inv.sites.len()).then_some(out)
     }
 
+    /// The traffic history, each row checked; gaps of at most `fill` intervals filled from a
+    /// week before. Returns the rows and how many were filled.
     pub(super) fn traffic(
         &mut self,
         path: &Path,
         inv: &radio::inventory::Inventory,
         span: Span,
-    ) -> Option<Vec<TrafficRow>> {
-        let Span { start_s, step, intervals } = span;
+        fill: usize,
+    ) -> Option<(Vec<TrafficRow>, usize)> {
+        let intervals = span.intervals;
         let (h, rows) = self
             .table(path, &["interval_start", "cell_id", "dl_bytes", "ul_bytes", "active_users"])?;
         let before = self.diags.len();
@@ -348,24 +352,52 @@ impl Validator {
                 out.push(TrafficRow { interval: k, cell, dl_bytes, ul_bytes, active_users });
             }
         }
-        // Gaps: an interval of the window with no row for a cell that has rows.
+        let mut filled = 0;
         if self.diags.len() == before && intervals > 0 {
-            let mut per_cell: BTreeMap<usize, Vec<bool>> = BTreeMap::new();
-            for r in &out {
-                per_cell.entry(r.cell).or_insert_with(|| vec![false; intervals])[r.interval] = true;
-            }
-            for (c, have) in per_cell {
-                let missing = have.iter().filter(|h| !**h).count();
-                if let Some(first) = have.iter().position(|h| !*h) {
-                    let when = DateTime::from_timestamp(start_s + step * first as i64, 0)
-                        .map(|t| t.to_rfc3339())
-                        .unwrap_or_default();
-                    self.push(path, None, "interval_start", format!("cell \"{}\" has a gap: {missing} intervals without a row, the first at {when}", inv.cells[c].id));
-                }
-            }
+            filled = self.fill_and_report_gaps(path, inv, span, fill, &mut out);
         }
         out.sort_by_key(|r| (r.interval, r.cell));
-        (self.diags.len() == before).then_some(out)
+        (self.diags.len() == before).then_some((out, filled))
+    }
+
+    /// Fills the gaps of at most `fill` intervals from a week before (the number of rows
+    /// filled is returned), then reports every gap left: an interval of the window with no row
+    /// for a cell that has rows.
+    fn fill_and_report_gaps(
+        &mut self,
+        path: &Path,
+        inv: &radio::inventory::Inventory,
+        span: Span,
+        fill: usize,
+        out: &mut Vec<TrafficRow>,
+    ) -> usize {
+        let Span { start_s, step, intervals } = span;
+        let week = if step > 0 && WEEK_S % step == 0 { (WEEK_S / step) as usize } else { 0 };
+        let filled = fill_short_gaps(out, intervals, fill, week);
+        for g in gaps(out, intervals) {
+            let (first, first_len) = g.runs[0];
+            let when = DateTime::from_timestamp(start_s + step * first as i64, 0)
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default();
+            let n = |k: usize, what: &str| format!("{k} {what}{}", if k == 1 { "" } else { "s" });
+            let repair = if fill > 0 {
+                format!(
+                    "gaps longer than history.fill_traffic_gaps = {fill}, or without rows a week before, are not filled"
+                )
+            } else {
+                "add the missing rows, or fill short gaps with the same intervals a week before (history.fill_traffic_gaps, docs/scenario.md)".to_string()
+            };
+            let msg = format!(
+                "cell \"{}\" has {} ({} without a row in all); the first at {when}, {} long; the longest {}: {repair}",
+                inv.cells[g.cell].id,
+                n(g.runs.len(), "gap"),
+                n(g.missing(), "interval"),
+                n(first_len, "interval"),
+                n(g.longest(), "interval"),
+            );
+            self.push(path, None, "interval_start", msg);
+        }
+        filled
     }
 
     pub(super) fn rate_cards(&mut self, path: &Path) -> Option<Vec<RateCard>> {

@@ -18,7 +18,7 @@ use crate::settlement::Usage;
 /// Reads `path` and everything it names; returns the plan, or every problem found (sorted by
 /// file, line and field, without repeats).
 pub fn validate(path: &Path) -> Result<Plan, Vec<Diagnostic>> {
-    let mut v = Validator { diags: Vec::new() };
+    let mut v = Validator { diags: Vec::new(), sources: Vec::new() };
     let plan = v.run(path);
     let mut diags = v.diags;
     diags.sort();
@@ -46,9 +46,41 @@ pub fn parse_instant(s: &str) -> Option<i64> {
         .map(|d| d.and_utc().timestamp())
 }
 
+/// The files `scenario` names, resolved against `base` (the scenario's directory).
+fn input_files(scenario: &Scenario, base: &Path) -> Files {
+    let input = |p: &Path| InputFile::new(base, p);
+    let (net, hist) = (&scenario.network, &scenario.history);
+    Files {
+        sites: input(&net.sites),
+        cells: input(&net.cells),
+        topology: input(&net.topology),
+        homing: input(&net.homing),
+        traffic: input(&hist.traffic),
+        links: net.links.as_deref().map(input),
+        settlement: hist.settlement.as_deref().map(input),
+        rate_cards: hist.rate_cards.as_deref().map(input),
+        demand_density: hist.demand_density.as_deref().map(input),
+        scene: net.scene.as_deref().filter(|s| *s != "procedural").map(|s| input(s.as_ref())),
+    }
+}
+
 /// Collects diagnostics while the scenario is read.
 pub(super) struct Validator {
     pub(super) diags: Vec<Diagnostic>,
+    /// Where each variant of the scenario read stands in its file (read by `source.rs`).
+    pub(super) sources: Vec<VariantSource>,
+}
+
+/// Where a variant the scenario file holds stands in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct VariantSource {
+    /// Its index among the file's `[[variant]]` tables (a variant that could not be read is
+    /// left out of the scenario but keeps its place in the numbering).
+    pub(super) index: usize,
+    /// The line its table starts on.
+    pub(super) line: Option<usize>,
+    /// Of each operation read, its index among the variant's `[[variant.at]]` tables and line.
+    pub(super) ops: Vec<(usize, Option<usize>)>,
 }
 
 /// The window as far as it could be checked (zero intervals when it could not).
@@ -99,35 +131,19 @@ impl Validator {
     fn run(&mut self, path: &Path) -> Option<Plan> {
         let scenario = self.read_scenario(path)?;
         let base = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        let input = |p: &Path| InputFile::new(&base, p);
         let span = self.window(path, &scenario);
         if !(scenario.grid.cell_m > 0.0 && scenario.grid.cell_m.is_finite()) {
-            self.push(
-                path,
-                None,
-                "grid.cell_m",
-                format!("{} m must be a positive spacing", scenario.grid.cell_m),
-            );
+            let msg = format!("{} m must be a positive spacing", scenario.grid.cell_m);
+            self.push(path, None, "grid.cell_m", msg);
         }
-        let net = &scenario.network;
-        let hist = &scenario.history;
-        let files = Files {
-            sites: input(&net.sites),
-            cells: input(&net.cells),
-            topology: input(&net.topology),
-            homing: input(&net.homing),
-            traffic: input(&hist.traffic),
-            links: net.links.as_deref().map(input),
-            settlement: hist.settlement.as_deref().map(input),
-            rate_cards: hist.rate_cards.as_deref().map(input),
-            demand_density: hist.demand_density.as_deref().map(input),
-            scene: net.scene.as_deref().filter(|s| *s != "procedural").map(|s| input(s.as_ref())),
-        };
+        let (net, hist) = (&scenario.network, &scenario.history);
+        let files = input_files(&scenario, &base);
         let scene = self.scene(path, &scenario, &files);
         let coverage = self.coverage(path, &scenario.coverage);
         let calibration = self.calibration(path, &scenario, &base);
 
         // The network.
+        self.origin(path, net.origin);
         let origin = net.origin.map(|[a, b]| (a, b));
         let inventory = match radio::inventory::load(&files.sites.path, &files.cells.path, origin) {
             Ok(i) => Some(i),
@@ -135,6 +151,10 @@ impl Validator {
                 self.inventory_error(&files.cells.path, e);
                 None
             }
+        };
+        let grid = match (&inventory, &scene) {
+            (Some(inv), Some(source)) => self.placement(path, &files.sites.path, source, inv),
+            _ => None,
         };
         let topology =
             self.topology(&files.topology.path, files.links.as_ref().map(|l| l.path.clone()));
@@ -144,8 +164,9 @@ impl Validator {
         };
 
         // The history.
+        let fill = self.fill_setting(path, hist.fill_traffic_gaps, span);
         let traffic =
-            inventory.as_ref().and_then(|inv| self.traffic(&files.traffic.path, inv, span));
+            inventory.as_ref().and_then(|inv| self.traffic(&files.traffic.path, inv, span, fill));
         let rate_cards = match &files.rate_cards {
             Some(f) => self.rate_cards(&f.path),
             None => Some(Vec::new()),
@@ -174,7 +195,7 @@ impl Validator {
         }
         let profiles = self.profiles(path, &scenario.ran);
         let n_cells = inventory.as_ref().map_or(0, |i| i.cells.len());
-        let parts = (inventory.as_ref(), topology.as_ref());
+        let parts = (inventory.as_ref(), topology.as_ref(), grid.flatten());
         let variants = self.variants(path, &scenario, span, parts, &profiles);
         let topology = topology?;
         let core = topology
@@ -201,8 +222,10 @@ impl Validator {
             inventory: inventory?,
             topology,
             homing: homing?,
+            routing: scenario.network.routing.metric(),
             core,
-            traffic: traffic?,
+            traffic_filled: traffic.as_ref().map_or(0, |t| t.1),
+            traffic: traffic?.0,
             usage: usage?,
             rate_cards: rate_cards?,
             density: density?,
@@ -210,6 +233,20 @@ impl Validator {
             calibration,
             variants: variants?,
         })
+    }
+
+    /// `history.fill_traffic_gaps`, usable with the window's intervals: a week must be a
+    /// whole number of them (0 when it is not, after the diagnostic).
+    fn fill_setting(&mut self, path: &Path, fill: usize, span: Span) -> usize {
+        if fill > 0 && !(span.step > 0 && super::gaps::WEEK_S % span.step == 0) {
+            let msg = format!(
+                "{fill}: gaps are filled from a week before, which needs intervals that divide a week ({} s do not)",
+                span.step
+            );
+            self.push(path, None, "history.fill_traffic_gaps", msg);
+            return 0;
+        }
+        fill
     }
 
     /// The baseline's settlement mode and every variant's: runnable over the window's records.
@@ -221,12 +258,14 @@ impl Validator {
             self.push(path, None, "settlement.mode", e.to_string());
         }
         for (i, var) in scenario.variants.iter().enumerate() {
+            let source = self.sources.get(i).cloned().unwrap_or_default();
             for (k, t) in var.timeline.iter().enumerate() {
                 if let super::file::Operation::SettlementMode { mode } = &t.op
                     && let Err(e) = check(*mode)
                 {
-                    let f = format!("variant[{i}] \"{}\".at[{k}]", var.name);
-                    self.push(path, None, &f, e.to_string());
+                    let (at, line) = source.ops.get(k).copied().unwrap_or((k, None));
+                    let f = format!("variant[{}] \"{}\".at[{at}]", source.index, var.name);
+                    self.push(path, line, &f, e.to_string());
                 }
             }
         }
@@ -242,50 +281,6 @@ impl Validator {
             }
             // Reading does not write; should it ever, the error says which file.
             other @ E::Write(_) => self.push(cells, None, "file", other.to_string()),
-        }
-    }
-
-    /// The scenario file, parsed.
-    fn read_scenario(&mut self, path: &Path) -> Option<Scenario> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) => {
-                self.push(path, None, "scenario", format!("cannot read the scenario: {e}"));
-                return None;
-            }
-        };
-        match toml::from_str::<Scenario>(&text) {
-            Ok(s) => {
-                self.unknown_keys(path, &text, &s);
-                Some(s)
-            }
-            Err(e) => {
-                let line = e.span().map(|s| sim_core::error_text::line_at(&text, s.start));
-                self.push(path, line, "toml", e.message().to_string());
-                None
-            }
-        }
-    }
-
-    /// Keys the file has that the scenario did not take (inside operation tables and
-    /// `[settlement]`, where serde's flattening and tags cannot refuse them): every key of the
-    /// file must come back when the parsed scenario is written out again.
-    fn unknown_keys(&mut self, path: &Path, text: &str, scenario: &Scenario) {
-        let (Ok(raw), Ok(parsed)) =
-            (toml::from_str::<toml::Table>(text), toml::Table::try_from(scenario))
-        else {
-            return;
-        };
-        let mut unknown = Vec::new();
-        extra_keys(&raw, &parsed, "", &mut unknown);
-        for key in unknown {
-            let name = key.rsplit(['.', ']']).next().unwrap_or(&key).to_string();
-            let line = text.lines().position(|l| {
-                l.trim_start()
-                    .strip_prefix(name.as_str())
-                    .is_some_and(|r| r.trim_start().starts_with('='))
-            });
-            self.push(path, line.map(|l| l + 1), &key, format!("unknown key \"{name}\""));
         }
     }
 
@@ -385,26 +380,5 @@ impl Validator {
             );
         }
         Some(model)
-    }
-}
-
-/// The keys of `raw` (with their dotted paths under `at`) that `parsed` lacks, in tables and
-/// arrays of tables alike.
-fn extra_keys(raw: &toml::Table, parsed: &toml::Table, at: &str, out: &mut Vec<String>) {
-    use toml::Value;
-    for (key, value) in raw {
-        let here = if at.is_empty() { key.clone() } else { format!("{at}.{key}") };
-        match (value, parsed.get(key)) {
-            (_, None) => out.push(here),
-            (Value::Table(r), Some(Value::Table(p))) => extra_keys(r, p, &here, out),
-            (Value::Array(r), Some(Value::Array(p))) => {
-                for (i, (r, p)) in r.iter().zip(p).enumerate() {
-                    if let (Value::Table(r), Value::Table(p)) = (r, p) {
-                        extra_keys(r, p, &format!("{here}[{i}]"), out);
-                    }
-                }
-            }
-            _ => {}
-        }
     }
 }

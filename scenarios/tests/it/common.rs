@@ -27,7 +27,7 @@ fn iso(t: i64) -> String {
 /// Writes the scenario and its files into `dir`; returns the scenario's path.
 pub(crate) fn write_small(dir: &Path) -> PathBuf {
     let w = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
-    w("sites.csv", "site_id,x_m,y_m,height_m\nA,0,0,25\nB,400,0,25\n");
+    w("sites.csv", "site_id,x_m,y_m,height_m\nA,0,0,25\nB,340,0,25\n");
     let mut cells = String::from(
         "cell_id,site_id,azimuth_deg,mech_tilt_deg,elec_tilt_deg,tx_power_dbm,freq_hz,bandwidth_hz,pattern\n",
     );

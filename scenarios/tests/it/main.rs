@@ -8,6 +8,7 @@ mod cache;
 mod calibration;
 mod common;
 mod fuzz;
+mod inputs;
 mod replay;
 mod report;
 mod settle;

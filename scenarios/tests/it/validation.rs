@@ -123,7 +123,12 @@ fn unknown_ids_bad_numbers_and_overlaps_name_their_line() {
     let d = diagnostics("gap", |dir| {
         edit(dir, "traffic.csv", "2024-03-31T01:00:00Z,A-1,1000000000,200000000,10\n", "")
     });
-    has(&d, "traffic.csv", None, &["cell \"A-1\" has a gap", "1 intervals", "2024-03-31T01:00:00"]);
+    has(
+        &d,
+        "traffic.csv",
+        None,
+        &["cell \"A-1\" has 1 gap (1 interval without a row in all)", "2024-03-31T01:00:00"],
+    );
     let d = diagnostics("duplicate-card", |dir| {
         let text = std::fs::read_to_string(dir.join("rate_cards.csv")).unwrap();
         let second = text.lines().nth(1).unwrap().replace(",0.", ",9.");
@@ -351,9 +356,9 @@ fn numbers_outside_their_physical_range_name_file_line_and_field() {
     has(&d, "settlement.csv", None, &["integer micro-unit arithmetic"]);
 
     // The inventory: the file and line of the row, not cells.csv without a line.
-    let d = diagnostics("site-far", |dir| edit(dir, "sites.csv", "B,400,0,25", "B,1e308,0,25"));
+    let d = diagnostics("site-far", |dir| edit(dir, "sites.csv", "B,340,0,25", "B,1e308,0,25"));
     has(&d, "sites.csv", Some(3), &["x_m", "coordinate"]);
-    let d = diagnostics("site-tall", |dir| edit(dir, "sites.csv", "B,400,0,25", "B,400,0,5000"));
+    let d = diagnostics("site-tall", |dir| edit(dir, "sites.csv", "B,340,0,25", "B,400,0,5000"));
     has(&d, "sites.csv", Some(3), &["height_m", "outside 0 to 1000"]);
     let d = diagnostics("power-huge", |dir| {
         edit(dir, "cells.csv", ",46,3500000000,", ",1e308,3500000000,")
@@ -409,7 +414,7 @@ fn no_silent_coercions() {
 
 #[test]
 fn problems_in_sites_and_links_name_their_own_file_and_line() {
-    let d = diagnostics("site-line", |dir| edit(dir, "sites.csv", "B,400,0,25", "B,400,0,tall"));
+    let d = diagnostics("site-line", |dir| edit(dir, "sites.csv", "B,340,0,25", "B,400,0,tall"));
     has(&d, "sites.csv", Some(3), &["height_m", "\"tall\""]);
     let d = diagnostics("link-line", |dir| {
         edit(dir, "links.csv", "AGG2-CORE,AGG2,CORE,1e9,", "AGG2-CORE,AGG2,CORE,fast,")

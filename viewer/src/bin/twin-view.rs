@@ -233,6 +233,10 @@ fn default_signals() {
 }
 
 fn main() -> ExitCode {
+    // Before any thread: a headless run is re-executed without Mesa's device-select layer,
+    // whose Wayland probe would print `XDG_RUNTIME_DIR is invalid` (an exec that fails leaves
+    // only that noise).
+    let _ = radio::headless::quiet_device_select();
     default_signals();
     let args = Args::parse();
     match main_inner(args) {

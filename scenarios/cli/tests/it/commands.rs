@@ -88,6 +88,36 @@ fn sweep_runs_one_variant_per_value() {
     let names: Vec<&str> =
         v["variants"].as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["baseline", "tilt 0", "tilt 10"]);
+    // The best value by the default objective, coverage (higher is better), is named.
+    let best = &v["best"];
+    assert_eq!(best["objective"]["kpi"], "coverage_mean");
+    assert_eq!(best["objective"]["goal"], "max");
+    let coverage = |name: &str| {
+        v["variants"].as_array().unwrap().iter().find(|x| x["name"] == name).unwrap()
+            ["coverage_mean"]
+            .as_f64()
+            .unwrap()
+    };
+    let top = if coverage("tilt 10") > coverage("tilt 0") { "tilt 10" } else { "tilt 0" };
+    assert_eq!(best["variant"], top);
+    // In the table, its row is marked, and a line says why.
+    let text = twin()
+        .args(["sweep", "--op", "set-tilt", "--values", "0,10", "--cells", "A-1,A-2"])
+        .args(["--objective", "delay_mean_ms", "--goal", "max"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(text.status.success(), "{}", String::from_utf8_lossy(&text.stderr));
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert_eq!(text.matches("(best)").count(), 1, "{text}");
+    assert!(text.contains("best by delay_mean_ms (highest is best): tilt "), "{text}");
+    let unknown = twin()
+        .args(["sweep", "--op", "set-tilt", "--values", "1", "--objective", "coverage"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("coverage_mean"));
     let bad = twin()
         .args(["sweep", "--op", "set-tilt", "--values", "1", "--cells", "Z-1"])
         .arg(&path)
@@ -109,13 +139,54 @@ fn compare_and_import() {
         .output()
         .unwrap();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    let cmp =
-        twin().args(["compare", "--json"]).arg(dir.join("r")).arg(dir.join("r")).output().unwrap();
-    assert!(cmp.status.success(), "{}", String::from_utf8_lossy(&cmp.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&cmp.stdout).unwrap();
+    let compare = |b: &str, flags: &[&str]| {
+        let out =
+            twin().arg("compare").args(flags).arg(dir.join("r")).arg(dir.join(b)).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    // A run against itself: nothing changed, and every row only when asked for.
+    let v: serde_json::Value = serde_json::from_slice(&compare("r", &["--json"])).unwrap();
+    assert_eq!(v["rows"].as_array().unwrap().len(), 0);
+    assert_eq!(v["changed"], 0);
+    let v: serde_json::Value = serde_json::from_slice(&compare("r", &["--json", "--all"])).unwrap();
     let rows = v["rows"].as_array().unwrap();
     assert!(rows.len() >= 3 * 9);
     assert!(rows.iter().all(|r| r["change"].as_f64() == Some(0.0)));
+    // A second run whose baseline lost half its coverage and whose retilt is 0.1 % slower.
+    copy_dir(&dir.join("r"), &dir.join("s"));
+    let summary = dir.join("s/summary.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    let scale = |x: &mut serde_json::Value, f: f64| *x = (x.as_f64().unwrap() * f).into();
+    scale(&mut v["variants"][0]["coverage_mean"], 0.5);
+    scale(&mut v["variants"][1]["delay_mean_ms"], 1.001);
+    std::fs::write(&summary, serde_json::to_string(&v).unwrap()).unwrap();
+    let text = String::from_utf8(compare("s", &[])).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[2].starts_with("| baseline | coverage_mean |") && lines[2].ends_with("| -50.00 % |"),
+        "{text}"
+    );
+    assert!(
+        lines[3].starts_with("| retilt | delay_mean_ms |") && lines[3].ends_with("| +0.10 % |"),
+        "{text}"
+    );
+    assert!(text.contains("2 of ") && text.contains("KPI values changed; 2 shown"), "{text}");
+    let big = String::from_utf8(compare("s", &["--min-change", "1"])).unwrap();
+    assert!(big.contains("coverage_mean") && !big.contains("delay_mean_ms"), "{big}");
+    let picked = String::from_utf8(compare("s", &["--kpi", "delay*", "--variant", "re"])).unwrap();
+    assert!(
+        picked.contains("| retilt | delay_mean_ms |") && !picked.contains("coverage"),
+        "{picked}"
+    );
+    let bad = twin()
+        .args(["compare", "--min-change", "-1"])
+        .arg(dir.join("r"))
+        .arg(dir.join("s"))
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2), "a negative threshold is a usage error");
     let missing =
         twin().arg("compare").arg(dir.join("r")).arg(dir.join("nowhere")).output().unwrap();
     assert_eq!(missing.status.code(), Some(1));
@@ -241,4 +312,42 @@ fn exit_codes_are_the_documented_ones_and_come_before_any_work() {
     edit(&dir, "traffic.csv", ",A-1,", ",Z-9,");
     let (c, err, _) = code(&["validate", scenario]);
     assert_eq!(c, Some(2), "{err}");
+}
+
+/// Copies the files of `from` (a run directory, folders included) to `to`.
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_headless_run_prints_no_wayland_noise() {
+    // Mesa's device-select layer probes Wayland when wgpu enumerates adapters; without a
+    // runtime directory libwayland complains on stderr. The twin runs without the layer there.
+    let dir = scratch("headless-noise");
+    let path = write_small(&dir);
+    let out = twin()
+        .args(["coverage", "--rays", "2000", "--max-depth", "1", "--backend", "auto"])
+        .arg(&path)
+        .arg("--out")
+        .arg(dir.join("map.csv"))
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove(radio::headless::NO_DEVICE_SELECT)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("radio backend"),
+        "the backend was chosen, adapters enumerated: {stderr}"
+    );
+    assert!(!stderr.contains("XDG_RUNTIME_DIR"), "{stderr}");
 }
