@@ -55,7 +55,9 @@ fn a_small_demo_runs_end_to_end() {
     assert!(out.join("report.html").is_file());
     let manifest = twin_format::run::read_manifest(&out).unwrap();
     assert_eq!(manifest.timings_s.keys().collect::<Vec<_>>(), ["replay", "validate"]);
-    assert!(manifest.coverage_maps_traced >= 6, "the six cells' maps at least");
+    // Traced here or by another test of this process before it (they share one cache).
+    let maps = manifest.coverage_maps_traced + manifest.coverage_maps_cached;
+    assert!(maps >= 6, "the six cells' maps at least");
 }
 
 #[test]
