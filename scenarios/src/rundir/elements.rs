@@ -470,6 +470,12 @@ pub struct Elements {
     pub links: Vec<ElementLoad>,
     /// RSRP and SINR percentiles.
     pub percentiles: Percentiles,
+    /// The network's busy hour of each day.
+    pub busy_days: Vec<BusyHour>,
+    /// The network's busy hour of each 7 days from the window's start.
+    pub busy_weeks: Vec<BusyHour>,
+    /// Each cell's own busy hour.
+    pub cell_busy_hours: Vec<CellBusyHour>,
     /// Against the baseline (nothing for the baseline itself).
     pub changes: VariantChanges,
 }
@@ -478,6 +484,7 @@ pub struct Elements {
 pub fn of_run(plan: &Plan, results: &[VariantResult]) -> Vec<Elements> {
     let hours = f64::from(plan.window.interval_s) / 3600.0;
     let per_day = plan.intervals_per_day();
+    let hour_of: Vec<usize> = (0..plan.window.intervals).map(|k| plan.hour_of_day(k)).collect();
     results
         .par_iter()
         .enumerate()
@@ -485,6 +492,9 @@ pub fn of_run(plan: &Plan, results: &[VariantResult]) -> Vec<Elements> {
             cells: cell_loads(r, hours),
             links: link_loads(r, hours),
             percentiles: percentiles(r, per_day),
+            busy_days: busy_hours(r, per_day),
+            busy_weeks: busy_hours(r, 7 * per_day),
+            cell_busy_hours: cell_busy_hours(r, &hour_of),
             changes: match results.first() {
                 Some(base) if i > 0 => changes(base, r),
                 _ => VariantChanges::default(),

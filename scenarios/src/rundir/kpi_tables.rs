@@ -292,10 +292,10 @@ fn overload(r: &VariantResult, e: &Elements, stamps: &[String]) -> Batch {
 }
 
 /// `busy_hours`: the network's busy hour of every day, then of every 7 days.
-fn busy_hours(r: &VariantResult, stamps: &[String], per_day: usize) -> Batch {
-    let days = elements::busy_hours(r, per_day).into_iter().map(|b| ("day", b));
-    let weeks = elements::busy_hours(r, 7 * per_day).into_iter().map(|b| ("week", b));
-    let all: Vec<(&str, elements::BusyHour)> = days.chain(weeks).collect();
+fn busy_hours(r: &VariantResult, e: &Elements, stamps: &[String]) -> Batch {
+    let days = e.busy_days.iter().map(|b| ("day", b));
+    let weeks = e.busy_weeks.iter().map(|b| ("week", b));
+    let all: Vec<(&str, &elements::BusyHour)> = days.chain(weeks).collect();
     let f = |g: fn(&elements::BusyHour) -> f64, d: usize| {
         Column::F64(all.iter().map(|(_, b)| g(b)).collect(), d)
     };
@@ -323,8 +323,8 @@ fn busy_hours(r: &VariantResult, stamps: &[String], per_day: usize) -> Batch {
 }
 
 /// `cell_busy_hours`: each cell's own busy hour of the day.
-fn cell_busy_hours(r: &VariantResult, hour_of: &[usize]) -> Batch {
-    let v = elements::cell_busy_hours(r, hour_of);
+fn cell_busy_hours(r: &VariantResult, e: &Elements) -> Batch {
+    let v = &e.cell_busy_hours;
     Batch {
         columns: vec![
             ("variant", text(v.len(), &r.name)),
@@ -370,16 +370,14 @@ pub(super) fn write_elements(
     elements: &[Elements],
 ) -> Result<(), ScenarioError> {
     let stamps = plan.interval_stamps();
-    let per_day = plan.intervals_per_day();
-    let hour_of: Vec<usize> = (0..plan.window.intervals).map(|k| plan.hour_of_day(k)).collect();
     let mut over = TableWriter::create(dir, "overload", &OVERLOAD)?;
     let mut busy = TableWriter::create(dir, "busy_hours", &BUSY_HOURS)?;
     let mut own = TableWriter::create(dir, "cell_busy_hours", &CELL_BUSY_HOURS)?;
     let mut moved = TableWriter::create(dir, "changes", &CHANGES)?;
     for (r, e) in results.iter().zip(elements) {
         over.write(&overload(r, e, &stamps))?;
-        busy.write(&busy_hours(r, &stamps, per_day))?;
-        own.write(&cell_busy_hours(r, &hour_of))?;
+        busy.write(&busy_hours(r, e, &stamps))?;
+        own.write(&cell_busy_hours(r, e))?;
         moved.write(&changes(r, e, &stamps))?;
     }
     for t in [over, busy, own, moved] {

@@ -7,6 +7,7 @@
 mod cache;
 mod calibration;
 mod common;
+mod diagnose;
 mod fuzz;
 mod inputs;
 mod replay;

@@ -1,33 +1,9 @@
 //! Broken scenarios, each with the diagnostic it must produce.
 
-use scenarios::scenario::{Diagnostic, validate};
+use scenarios::scenario::validate;
 
 use crate::common::*;
-
-fn diagnostics(name: &str, breakage: impl FnOnce(&std::path::Path)) -> Vec<Diagnostic> {
-    let dir = scratch(name);
-    let path = write_small(&dir);
-    breakage(&dir);
-    match validate(&path) {
-        Ok(_) => panic!("{name}: the broken scenario validated"),
-        Err(d) => d,
-    }
-}
-
-/// Asserts that one diagnostic is about `file` at `line` and its text contains every part.
-fn has(diags: &[Diagnostic], file: &str, line: Option<usize>, parts: &[&str]) {
-    let found = diags.iter().any(|d| {
-        let text = d.to_string();
-        d.file.ends_with(file)
-            && (line.is_none() || d.line == line)
-            && parts.iter().all(|p| text.contains(p))
-    });
-    assert!(
-        found,
-        "no diagnostic on {file}:{line:?} with {parts:?} in:\n{}",
-        diags.iter().map(|d| format!("  {d}\n")).collect::<String>()
-    );
-}
+use crate::diagnose::{diagnostics, has};
 
 #[test]
 fn the_small_scenario_is_valid() {

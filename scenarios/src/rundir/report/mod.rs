@@ -51,7 +51,7 @@ pub(super) fn report_html(
     );
     summary_section(&mut s, summary);
     overload_section(&mut s, plan, results, elements);
-    busy_hour_section(&mut s, plan, results);
+    busy_hour_section(&mut s, plan, results, elements);
     percentile_section(&mut s, summary);
     changes_section(&mut s, plan, results, elements);
     packet_section(&mut s, plan, results);
@@ -139,16 +139,19 @@ fn overload_section(s: &mut String, plan: &Plan, results: &[VariantResult], elem
     }
 }
 
-fn busy_hour_section(s: &mut String, plan: &Plan, results: &[VariantResult]) {
-    let per_day = plan.intervals_per_day();
-    let weekly: Vec<Vec<elements::BusyHour>> =
-        results.iter().map(|r| elements::busy_hours(r, 7 * per_day)).collect();
+fn busy_hour_section(
+    s: &mut String,
+    plan: &Plan,
+    results: &[VariantResult],
+    elements: &[Elements],
+) {
+    let weekly: Vec<&Vec<elements::BusyHour>> = elements.iter().map(|e| &e.busy_weeks).collect();
     s.push_str("<h2>Busy hours</h2><p class=\"note\">The network's busy hour of each 7 days from the window's start (the hour of most offered downlink traffic), with the mean and the highest cell PRB utilisation in it and the cell of the highest; a variant's busy hour is named where it differs from the baseline's. Every day and week: <code>kpis/busy_hours.csv</code>.</p><table class=\"busy\"><tr><th>week from</th><th>busy hour</th>");
     for r in results {
         let _ = write!(s, "<th>{}</th>", html_escape(&r.name));
     }
     s.push_str("</tr>");
-    let weeks = weekly.first().map_or(0, Vec::len);
+    let weeks = weekly.first().map_or(0, |w| w.len());
     for w in 0..weeks.min(BUSY_WEEKS) {
         let base = &weekly[0][w];
         let _ = write!(
@@ -178,10 +181,9 @@ fn busy_hour_section(s: &mut String, plan: &Plan, results: &[VariantResult]) {
         let _ = write!(s, "<th>{h:02}</th>");
     }
     s.push_str("</tr>");
-    let hour_of: Vec<usize> = (0..plan.window.intervals).map(|k| plan.hour_of_day(k)).collect();
-    for r in results {
+    for (r, e) in results.iter().zip(elements) {
         let mut counts = [0usize; 24];
-        for c in elements::cell_busy_hours(r, &hour_of) {
+        for c in &e.cell_busy_hours {
             counts[c.hour % 24] += 1;
         }
         let _ = write!(s, "<tr><td>{}</td>", html_escape(&r.name));
